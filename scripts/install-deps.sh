@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs what llava-verify needs to build and test on Debian 12, with apt-get.
+# Idempotent: quiet and quick when everything is already there.
+set -euo pipefail
+
+packages=(
+  cmake ninja-build g++ pkg-config
+  libssl-dev libcurl4-openssl-dev libsimdjson-dev
+  libzip-dev zipcmp zipmerge ziptool   # libzip's CMake config needs the three programs
+  libspdlog-dev libfmt-dev doctest-dev libcli11-dev
+  zip unzip time coreutils python3
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+echo "install-deps: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,224 @@
+// `llava-verify check`: sha256sum --check, faster, for every manifest format.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <thread>
+
+#include "cli/commands.h"
+#include "cli/console.h"
+#include "cli/progress.h"
+#include "core/check.h"
+#include "core/fs.h"
+#include "core/names.h"
+#include "core/version.h"
+
+namespace lv::cli {
+namespace {
+
+std::string plural(std::uint64_t n, std::string_view one, std::string_view many) {
+  return fmt::format("{} {}", n, n == 1 ? one : many);
+}
+
+// Per-manifest counters, for the warnings sha256sum prints after each file.
+struct ManifestTally {
+  std::uint64_t mismatched = 0;
+  std::uint64_t unreadable = 0;
+  std::uint64_t unverified = 0;  // size_only and unknown
+  std::uint64_t verified = 0;    // ok
+};
+
+std::string open_error_text(const FileResult& r) {
+  if (r.status == FileStatus::special) return "not a regular file (FIFO, socket or device): not read";
+  return error_text(r.error_number);
+}
+
+class CheckRun {
+ public:
+  explicit CheckRun(const CheckOptions& o) : o_(o), show_lines_(!o.status && o.json != "-") {}
+
+  int run() {
+    load_manifests();
+    collect_unlisted();
+    verify_all();
+    report_unlisted();
+    if (!write_json()) exit_ = kExitError;
+    return exit_;
+  }
+
+ private:
+  void load_manifests() {
+    ParseOptions parse{o_.algorithm};
+    for (const auto& path : o_.manifests) {
+      auto m = load_manifest(path, parse);
+      if (!m) {
+        diag(m.error().message);
+        exit_ = kExitError;
+        continue;
+      }
+      if (m->entries.empty()) {
+        diag(fmt::format("{}: no properly formatted checksum lines found", quote_name(path)));
+        exit_ = kExitError;
+      }
+      summary_.malformed_lines += m->malformed.size();
+      manifests_.push_back(std::move(m.value()));
+    }
+  }
+
+  void collect_unlisted() {
+    if (o_.audit_dirs.empty()) return;
+    std::vector<std::string> problems;
+    auto unlisted = find_unlisted(manifests_, o_.root, o_.audit_dirs, problems);
+    for (const auto& p : problems) diag(p);
+    if (!unlisted) {
+      diag(unlisted.error().message);
+      exit_ = kExitError;
+      return;
+    }
+    unlisted_ = std::move(unlisted.value());
+  }
+
+  void verify_all() {
+    CheckPlan plan = plan_check(manifests_, o_.root);
+    records_.reserve(plan.items.size() + unlisted_.size());
+    Progress progress(!o_.no_progress && stderr_is_terminal(), plan.items.size(), 0);
+    VerifyRun run(plan.items, o_.jobs ? o_.jobs : default_jobs());
+
+    std::size_t item = 0;
+    for (std::size_t m = 0; m < manifests_.size(); ++m) {
+      const Manifest& manifest = manifests_[m];
+      ManifestTally tally;
+      std::size_t next_malformed = 0;
+      for (const auto& entry : manifest.entries) {
+        warn_malformed_before(manifest, entry.line, next_malformed);
+        const FileResult* r = nullptr;
+        while ((r = run.wait(item, std::chrono::milliseconds(100))) == nullptr) {
+          auto p = run.progress();
+          progress.update(p.files_done, p.bytes_done);
+        }
+        auto p = run.progress();
+        progress.update(p.files_done, p.bytes_done);
+        print_result(entry, *r, tally);
+        count(summary_, r->status);
+        records_.push_back({m, &entry, entry.path, *r});
+        ++item;
+      }
+      warn_malformed_before(manifest, SIZE_MAX, next_malformed);
+      finish_manifest(manifest, tally);
+    }
+    progress.finish();
+  }
+
+  void warn_malformed_before(const Manifest& m, std::size_t line, std::size_t& next) {
+    for (; next < m.malformed.size() && m.malformed[next].line < line; ++next) {
+      if (o_.warn) {
+        diag(fmt::format("{}: {}: improperly formatted {} checksum line", quote_name(m.name), m.malformed[next].line,
+                         algorithm_tag(m.main_algorithm)));
+      }
+    }
+  }
+
+  void print_result(const ManifestEntry& entry, const FileResult& r, ManifestTally& tally) {
+    const std::string name = check_display_name(entry.path);
+    switch (r.status) {
+      case FileStatus::ok:
+        ++tally.verified;
+        if (show_lines_ && !o_.quiet) out(name + ": OK\n");
+        break;
+      case FileStatus::failed:
+        ++tally.mismatched;
+        if (show_lines_) out(name + ": FAILED\n");
+        break;
+      case FileStatus::size_only:
+      case FileStatus::unknown:
+        ++tally.unverified;
+        if (show_lines_ && !(o_.quiet && o_.allow_unknown_hashes)) {
+          out(name + (r.status == FileStatus::size_only ? ": SIZE OK, NO HASH\n" : ": PRESENT, NO HASH OR SIZE\n"));
+        }
+        break;
+      default:  // could not be opened or read
+        if (o_.ignore_missing && (r.status == FileStatus::missing || r.status == FileStatus::dangling_link)) break;
+        ++tally.unreadable;
+        diag(fmt::format("{}: {}", quote_name(entry.path), open_error_text(r)));
+        if (show_lines_) out(name + ": FAILED open or read\n");
+        break;
+    }
+  }
+
+  void finish_manifest(const Manifest& m, const ManifestTally& t) {
+    if (m.entries.empty()) return;
+    if (!o_.status) {
+      if (!m.malformed.empty()) {
+        diag(fmt::format("WARNING: {}", plural(m.malformed.size(), "line is improperly formatted",
+                                               "lines are improperly formatted")));
+      }
+      if (t.unreadable) {
+        diag(fmt::format("WARNING: {}", plural(t.unreadable, "listed file could not be read",
+                                               "listed files could not be read")));
+      }
+      if (t.mismatched) {
+        diag(fmt::format("WARNING: {}", plural(t.mismatched, "computed checksum did NOT match",
+                                               "computed checksums did NOT match")));
+      }
+      if (t.unverified && !o_.allow_unknown_hashes) {
+        diag(fmt::format("WARNING: {} (use --allow-unknown-hashes to accept)",
+                         plural(t.unverified, "listed file has no known hash", "listed files have no known hash")));
+      }
+    }
+    bool failed = t.mismatched || t.unreadable || (o_.strict && !m.malformed.empty()) ||
+                  (t.unverified && !o_.allow_unknown_hashes);
+    if (o_.ignore_missing && t.verified == 0 && t.mismatched == 0 && t.unverified == 0) {
+      diag(fmt::format("{}: no file was verified", quote_name(m.name)));
+      failed = true;
+    }
+    if (failed && exit_ == kExitOk) exit_ = kExitFindings;
+  }
+
+  void report_unlisted() {
+    for (const auto& path : unlisted_) {
+      if (show_lines_) out(check_display_name(path) + ": UNLISTED\n");
+      FileResult r;
+      r.status = FileStatus::unlisted;
+      count(summary_, r.status);
+      records_.push_back({0, nullptr, path, r});
+    }
+    if (!unlisted_.empty()) {
+      if (!o_.status) {
+        diag(fmt::format("WARNING: {}", plural(unlisted_.size(), "file under the audited folders is not listed",
+                                               "files under the audited folders are not listed")));
+      }
+      if (exit_ == kExitOk) exit_ = kExitFindings;
+    }
+  }
+
+  bool write_json() {
+    flush_out();
+    if (o_.json.empty()) return true;
+    std::string doc = render_check_json(manifests_, records_, summary_, ReportInfo{kVersion, o_.root});
+    if (o_.json == "-") {
+      out(doc);
+      flush_out();
+      return true;
+    }
+    if (auto s = write_file_atomic(o_.json, doc); !s) {
+      diag(s.error().message);
+      return false;
+    }
+    return true;
+  }
+
+  const CheckOptions& o_;
+  const bool show_lines_;
+  std::vector<Manifest> manifests_;
+  std::vector<std::string> unlisted_;
+  std::vector<CheckRecord> records_;
+  CheckSummary summary_;
+  int exit_ = kExitOk;
+};
+
+}  // namespace
+
+unsigned default_jobs() { return std::max(1u, std::thread::hardware_concurrency()); }
+
+int run_check(const CheckOptions& options) { return CheckRun(options).run(); }
+
+}  // namespace lv::cli

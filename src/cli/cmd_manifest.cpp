@@ -1,0 +1,106 @@
+// `llava-verify manifest create`: hash files and folders into a manifest.
+#include <sys/stat.h>
+
+#include <fmt/format.h>
+
+#include "cli/commands.h"
+#include "cli/console.h"
+#include "cli/progress.h"
+#include "core/fs.h"
+#include "core/manifest_write.h"
+#include "core/names.h"
+#include "core/verify.h"
+
+namespace lv::cli {
+namespace {
+
+struct Planned {
+  std::string name;     // in the manifest
+  std::string fs_path;  // on disk
+};
+
+bool is_directory(const std::string& path) {
+  struct stat st{};
+  return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+}  // namespace
+
+int run_manifest_create(const ManifestCreateOptions& o) {
+  auto format = format_from_name(o.format);
+  if (!format) {
+    diag(fmt::format("unknown format '{}' (expected sha256sum, bsd, hashdeep or json)", o.format));
+    return kExitError;
+  }
+  std::vector<Algorithm> algorithms = o.algorithms;
+  if (algorithms.empty()) algorithms.push_back(Algorithm::sha256);
+  AlgorithmSet set;
+  for (Algorithm a : algorithms) set.add(a);
+
+  int exit = kExitOk;
+  const std::string output_norm = o.output.empty() ? std::string() : normalize_path(o.output);
+  std::vector<Planned> planned;
+  for (const auto& path : o.paths) {
+    if (!is_directory(path)) {
+      planned.push_back({path, path});
+      continue;
+    }
+    auto walked = walk_files(path);
+    if (!walked) {
+      diag(walked.error().message);
+      exit = kExitFindings;
+      continue;
+    }
+    for (const auto& p : walked->problems) {
+      diag(p);
+      exit = kExitFindings;
+    }
+    for (auto& f : walked->files) {
+      std::string fs_path = join_path(path, f.relative);
+      if (!output_norm.empty() && normalize_path(fs_path) == output_norm) continue;  // not the manifest itself
+      planned.push_back({std::move(f.relative), std::move(fs_path)});
+    }
+  }
+
+  std::vector<VerifyItem> items;
+  items.reserve(planned.size());
+  for (const auto& p : planned) items.push_back({nullptr, p.fs_path, set});
+
+  std::vector<HashedFile> hashed;
+  hashed.reserve(planned.size());
+  {
+    Progress progress(!o.no_progress && stderr_is_terminal(), items.size(), 0);
+    VerifyRun run(items, o.jobs ? o.jobs : default_jobs());
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      const FileResult* r = nullptr;
+      while ((r = run.wait(i, std::chrono::milliseconds(100))) == nullptr) {
+        auto p = run.progress();
+        progress.update(p.files_done, p.bytes_done);
+      }
+      if (r->status != FileStatus::ok) {
+        std::string why = r->status == FileStatus::special ? "not a regular file (FIFO, socket or device): not read"
+                                                           : error_text(r->error_number);
+        diag(fmt::format("{}: {}", quote_name(planned[i].fs_path), why));
+        exit = kExitFindings;
+        continue;
+      }
+      hashed.push_back({planned[i].name, r->size.value_or(0), r->actual});
+    }
+  }
+
+  auto text = render_manifest(*format, algorithms, hashed);
+  if (!text) {
+    diag(text.error().message);
+    return kExitError;
+  }
+  if (o.output.empty()) {
+    out(text.value());
+    flush_out();
+  } else if (auto s = write_file_atomic(o.output, text.value()); !s) {
+    diag(s.error().message);
+    return kExitError;
+  }
+  return exit;
+}
+
+}  // namespace lv::cli

@@ -1,0 +1,46 @@
+// One function per command; each returns the process exit code:
+// 0 all verified, 1 findings, 2 usage or operational error.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/hashing.h"
+
+namespace lv::cli {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFindings = 1;
+inline constexpr int kExitError = 2;
+
+struct CheckOptions {
+  std::vector<std::string> manifests;
+  std::string root;
+  std::optional<Algorithm> algorithm;
+  unsigned jobs = 0;  // 0: one per core
+  bool quiet = false;
+  bool status = false;
+  bool warn = false;
+  bool strict = false;
+  bool ignore_missing = false;
+  bool allow_unknown_hashes = false;
+  bool no_progress = false;
+  std::string json;  // report file, "-" for stdout
+  std::vector<std::string> audit_dirs;
+};
+int run_check(const CheckOptions& options);
+
+struct ManifestCreateOptions {
+  std::vector<std::string> paths;
+  std::string format = "sha256sum";
+  std::vector<Algorithm> algorithms;
+  std::string output;  // empty: stdout
+  unsigned jobs = 0;
+  bool no_progress = false;
+};
+int run_manifest_create(const ManifestCreateOptions& options);
+
+unsigned default_jobs();
+
+}  // namespace lv::cli

@@ -1,0 +1,45 @@
+#include "cli/console.h"
+
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <memory>
+
+namespace lv::cli {
+namespace {
+
+std::shared_ptr<spdlog::logger> g_err;
+void (*g_clear_progress)() = nullptr;
+
+}  // namespace
+
+void init_console() {
+  static char buffer[1 << 16];
+  std::setvbuf(stdout, buffer, _IOFBF, sizeof buffer);
+  g_err = spdlog::stderr_logger_st("llava-verify");
+  g_err->set_pattern("%n: %v");
+  g_err->set_level(spdlog::level::trace);
+  g_err->flush_on(spdlog::level::trace);
+}
+
+void out(std::string_view text) {
+  if (g_clear_progress) g_clear_progress();
+  std::fwrite(text.data(), 1, text.size(), stdout);
+}
+
+void flush_out() { std::fflush(stdout); }
+
+void diag(std::string_view message) {
+  if (g_clear_progress) g_clear_progress();
+  std::fflush(stdout);
+  if (g_err) {
+    g_err->info("{}", message);
+  } else {
+    std::fprintf(stderr, "llava-verify: %.*s\n", static_cast<int>(message.size()), message.data());
+  }
+}
+
+void set_progress_clearer(void (*clear)()) { g_clear_progress = clear; }
+
+}  // namespace lv::cli

@@ -1,0 +1,19 @@
+// The only place that writes to the terminal. Results go to stdout through a
+// large buffer; diagnostics go to stderr through spdlog as
+// "llava-verify: message", the way coreutils prefixes its own.
+#pragma once
+
+#include <string_view>
+
+namespace lv::cli {
+
+void init_console();
+// A result line (the caller gives the trailing newline).
+void out(std::string_view text);
+void flush_out();
+// A diagnostic on stderr: "llava-verify: <message>".
+void diag(std::string_view message);
+// Called before anything is printed while a progress line may be on stderr.
+void set_progress_clearer(void (*clear)());
+
+}  // namespace lv::cli

@@ -1,0 +1,105 @@
+// llava-verify: parses the command line and hands over to one command.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "cli/commands.h"
+#include "cli/console.h"
+#include "core/version.h"
+
+namespace {
+
+using namespace lv;
+using namespace lv::cli;
+
+constexpr const char* kExitCodes =
+    "Exit status:\n"
+    "  0  every listed file verified\n"
+    "  1  findings: a file failed, was missing or unreadable, has no known hash,\n"
+    "     is unlisted (--audit), or a line was malformed (--strict)\n"
+    "  2  the check could not run: usage, unreadable manifest, no valid line\n";
+
+// CLI11 transform: algorithm names to Algorithm values.
+Algorithm parse_algorithm_or_throw(const std::string& name) {
+  auto a = algorithm_from_name(name);
+  if (!a) throw CLI::ValidationError("--algo", "unknown algorithm '" + name + "' (md5, sha1, sha256, sha512, blake2b)");
+  return *a;
+}
+
+void add_check(CLI::App& app, CheckOptions& o, std::string& algo) {
+  auto* cmd = app.add_subcommand("check", "Verify the files that hash manifests list (sha256sum --check compatible)");
+  cmd->footer(std::string("Manifest formats, detected from the content: sha256sum (untagged), BSD tags,\n"
+                          "hashdeep, and llava-verify JSON (docs/manifest-format.md).\n\n") + kExitCodes);
+  cmd->add_option("MANIFEST", o.manifests, "Manifest files ('-' for standard input)")->required();
+  cmd->add_option("--root", o.root, "Resolve names in the manifests against DIR instead of the current directory")
+      ->type_name("DIR");
+  cmd->add_option("--algo", algo, "Algorithm of untagged lines (default: from the digest length)")->type_name("NAME");
+  cmd->add_option("-j,--jobs", o.jobs, "Files read in parallel (default: one per core)")->type_name("N");
+  cmd->add_flag("--quiet", o.quiet, "Don't print OK for each verified file");
+  cmd->add_flag("--status", o.status, "Print nothing; the exit status tells");
+  cmd->add_flag("-w,--warn", o.warn, "Warn about each improperly formatted line");
+  cmd->add_flag("--strict", o.strict, "Exit 1 on improperly formatted lines");
+  cmd->add_flag("--ignore-missing", o.ignore_missing, "Don't fail or report on missing files");
+  cmd->add_flag("--allow-unknown-hashes", o.allow_unknown_hashes,
+                "Accept entries checked on size alone (no known hash) without failing");
+  cmd->add_option("--json", o.json, "Write a JSON report to FILE ('-' for standard output)")->type_name("FILE");
+  cmd->add_option("--audit", o.audit_dirs, "Also list files under DIR that no manifest names")->type_name("DIR");
+  cmd->add_flag("--no-progress", o.no_progress, "No progress line on a terminal");
+}
+
+void add_manifest(CLI::App& app, ManifestCreateOptions& o, std::vector<std::string>& algos) {
+  auto* manifest = app.add_subcommand("manifest", "Create manifests");
+  manifest->require_subcommand(1);
+  auto* create = manifest->add_subcommand("create", "Hash files and folders (recursively, sorted) into a manifest");
+  create->footer(
+      "Folders are walked recursively; names are relative to the folder given,\n"
+      "sorted bytewise. The sha256sum output is byte-identical to `sha256sum`.\n\n"
+      "Exit status: 0 all hashed, 1 some file could not be read, 2 usage or write error.");
+  create->add_option("PATH", o.paths, "Files and folders")->required();
+  create->add_option("--format", o.format, "sha256sum, bsd, hashdeep or json")->capture_default_str();
+  create->add_option("--algo", algos, "md5, sha1, sha256, sha512, blake2b (repeatable; default sha256)")
+      ->type_name("NAME");
+  create->add_option("-o,--output", o.output, "Write to FILE atomically instead of standard output")
+      ->type_name("FILE");
+  create->add_option("-j,--jobs", o.jobs, "Files read in parallel (default: one per core)")->type_name("N");
+  create->add_flag("--no-progress", o.no_progress, "No progress line on a terminal");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  init_console();
+  CLI::App app{"llava-verify: check that LLaVA training data on disk is exactly the published data"};
+  app.name("llava-verify");
+  app.set_version_flag("--version", std::string("llava-verify ") + kVersion);
+  app.require_subcommand(1);
+  app.footer(kExitCodes);
+
+  CheckOptions check;
+  std::string check_algo;
+  add_check(app, check, check_algo);
+  ManifestCreateOptions create;
+  std::vector<std::string> create_algos;
+  add_manifest(app, create, create_algos);
+
+  try {
+    app.parse(argc, argv);
+    if (!check_algo.empty()) check.algorithm = parse_algorithm_or_throw(check_algo);
+    for (const auto& a : create_algos) create.algorithms.push_back(parse_algorithm_or_throw(a));
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    diag(e.what());
+    diag("try 'llava-verify --help' or 'llava-verify COMMAND --help'");
+    return kExitError;
+  }
+
+  if (app.got_subcommand("check")) return run_check(check);
+  if (auto* manifest = app.get_subcommand("manifest"); manifest->got_subcommand("create")) {
+    return run_manifest_create(create);
+  }
+  return kExitError;
+}

@@ -1,0 +1,77 @@
+#include "cli/progress.h"
+
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <cstdio>
+
+#include "cli/console.h"
+
+namespace lv::cli {
+namespace {
+
+bool g_line_shown = false;
+
+void clear_line() {
+  if (!g_line_shown) return;
+  std::fflush(stdout);
+  std::fputs("\r\033[K", stderr);
+  std::fflush(stderr);
+  g_line_shown = false;
+}
+
+}  // namespace
+
+bool stderr_is_terminal() { return ::isatty(2) == 1; }
+
+std::string human_bytes(double bytes) {
+  static constexpr const char* kUnits[] = {"B", "kB", "MB", "GB", "TB", "PB"};
+  int unit = 0;
+  while (bytes >= 1000.0 && unit < 5) {
+    bytes /= 1000.0;
+    ++unit;
+  }
+  if (unit == 0) return fmt::format("{:.0f} B", bytes);
+  return fmt::format("{:.1f} {}", bytes, kUnits[unit]);
+}
+
+Progress::Progress(bool enabled, std::uint64_t total_files, std::uint64_t total_bytes)
+    : enabled_(enabled),
+      total_files_(total_files),
+      total_bytes_(total_bytes),
+      start_(std::chrono::steady_clock::now()),
+      last_draw_(start_) {
+  if (enabled_) set_progress_clearer(&clear_line);
+}
+
+Progress::~Progress() { finish(); }
+
+void Progress::update(std::uint64_t files_done, std::uint64_t bytes_done) {
+  if (!enabled_) return;
+  auto now = std::chrono::steady_clock::now();
+  if (now - last_draw_ < std::chrono::milliseconds(100)) return;
+  last_draw_ = now;
+  double seconds = std::chrono::duration<double>(now - start_).count();
+  double rate = seconds > 0 ? static_cast<double>(bytes_done) / seconds : 0;
+  std::string line = fmt::format("{}/{} files  {}", files_done, total_files_, human_bytes(static_cast<double>(bytes_done)));
+  if (total_bytes_ > 0) line += fmt::format(" of {}", human_bytes(static_cast<double>(total_bytes_)));
+  line += fmt::format("  {}/s", human_bytes(rate));
+  if (total_bytes_ > bytes_done && rate > 0) {
+    auto eta = static_cast<std::uint64_t>(static_cast<double>(total_bytes_ - bytes_done) / rate);
+    line += fmt::format("  ETA {}:{:02}:{:02}", eta / 3600, eta / 60 % 60, eta % 60);
+  }
+  std::fflush(stdout);
+  std::fprintf(stderr, "\r\033[K%s", line.c_str());
+  std::fflush(stderr);
+  g_line_shown = true;
+}
+
+void Progress::finish() {
+  if (!enabled_) return;
+  clear_line();
+  set_progress_clearer(nullptr);
+  enabled_ = false;
+}
+
+}  // namespace lv::cli

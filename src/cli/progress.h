@@ -1,0 +1,39 @@
+// A one-line progress display on stderr (files, bytes, rate, ETA), drawn only
+// when stderr is a terminal. Driven by the main thread between results.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace lv::cli {
+
+class Progress {
+ public:
+  // `total_bytes` may be 0 when unknown (no ETA then).
+  Progress(bool enabled, std::uint64_t total_files, std::uint64_t total_bytes);
+  ~Progress();
+  Progress(const Progress&) = delete;
+  Progress& operator=(const Progress&) = delete;
+
+  // Redraws at most ten times a second.
+  void update(std::uint64_t files_done, std::uint64_t bytes_done);
+  void set_total_bytes(std::uint64_t total) { total_bytes_ = total; }
+  void finish();
+
+ private:
+  bool enabled_;
+  std::uint64_t total_files_;
+  std::uint64_t total_bytes_;
+  std::chrono::steady_clock::time_point start_;
+  std::chrono::steady_clock::time_point last_draw_;
+};
+
+// "1.5 GB", "320 kB": decimal units as coreutils `--si` and curl print them.
+std::string human_bytes(double bytes);
+
+// True when file descriptor 2 is a terminal.
+bool stderr_is_terminal();
+
+}  // namespace lv::cli

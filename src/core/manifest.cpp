@@ -1,0 +1,62 @@
+#include "core/manifest.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "core/fs.h"
+
+namespace lv {
+
+std::string_view format_name(ManifestFormat f) {
+  switch (f) {
+    case ManifestFormat::gnu: return "sha256sum";
+    case ManifestFormat::bsd: return "bsd";
+    case ManifestFormat::hashdeep: return "hashdeep";
+    case ManifestFormat::json: return "json";
+  }
+  return "?";
+}
+
+std::optional<ManifestFormat> format_from_name(std::string_view name) {
+  for (auto f : {ManifestFormat::gnu, ManifestFormat::bsd, ManifestFormat::hashdeep, ManifestFormat::json}) {
+    if (format_name(f) == name) return f;
+  }
+  if (name == "gnu") return ManifestFormat::gnu;
+  return std::nullopt;
+}
+
+void normalize_digests(ManifestEntry& entry) {
+  auto& d = entry.digests;
+  std::stable_sort(d.begin(), d.end(), [](const ExpectedDigest& a, const ExpectedDigest& b) {
+    return algorithm_rank(a.algorithm) < algorithm_rank(b.algorithm);
+  });
+  d.erase(std::unique(d.begin(), d.end(),
+                      [](const ExpectedDigest& a, const ExpectedDigest& b) { return a.algorithm == b.algorithm; }),
+          d.end());
+}
+
+Result<Manifest> parse_manifest(std::string_view text, std::string name, const ParseOptions& options) {
+  std::string_view body = text;
+  if (body.starts_with("\xEF\xBB\xBF")) body.remove_prefix(3);  // a UTF-8 BOM from Windows editors
+  std::size_t first = body.find_first_not_of(" \t\r\n");
+  if (first != std::string_view::npos && body[first] == '{') {
+    auto m = parse_json_manifest(body, name);
+    if (!m) return with_context(fmt::format("reading manifest '{}'", name), m.error());
+    return m;
+  }
+  if (body.starts_with("%%%% HASHDEEP-1.0")) {
+    auto m = parse_hashdeep_manifest(body, name);
+    if (!m) return with_context(fmt::format("reading manifest '{}'", name), m.error());
+    return m;
+  }
+  return parse_text_manifest(text, std::move(name), options);
+}
+
+Result<Manifest> load_manifest(const std::string& path, const ParseOptions& options) {
+  auto text = path == "-" ? read_stream(0, "standard input") : read_file(path);
+  if (!text) return with_context(fmt::format("reading manifest '{}'", path), text.error());
+  return parse_manifest(text.value(), path, options);
+}
+
+}  // namespace lv

@@ -1,0 +1,171 @@
+// GNU coreutils checksum lines, untagged (`HASH  name`, `HASH *name`) and BSD
+// tagged (`SHA256 (name) = HASH`), in one file or mixed, with the same rules as
+// `sha256sum --check`: `#` lines and empty lines skipped, one trailing CR
+// stripped, a leading backslash marks an escaped name.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+
+#include "core/manifest.h"
+#include "core/names.h"
+
+namespace lv {
+namespace {
+
+bool is_blank(char c) { return c == ' ' || c == '\t'; }
+
+std::optional<Algorithm> algorithm_for_length(std::size_t hex_digits) {
+  switch (hex_digits) {
+    case 32: return Algorithm::md5;
+    case 40: return Algorithm::sha1;
+    case 64: return Algorithm::sha256;
+    case 128: return Algorithm::sha512;
+    default: return std::nullopt;
+  }
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'F') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+struct LineOutcome {
+  std::optional<ManifestEntry> entry;
+  std::string reason;  // when no entry
+  bool tagged = false;
+};
+
+LineOutcome bad(std::string reason) { return LineOutcome{std::nullopt, std::move(reason), false}; }
+
+// `TAG (name) = HASH`, from after the optional backslash.
+LineOutcome parse_tagged(std::string_view rest, Algorithm algorithm, std::size_t tag_len, bool escaped) {
+  std::string_view s = rest.substr(tag_len + 2);  // past "TAG ("
+  std::size_t close = s.rfind(')');
+  if (close == std::string_view::npos) return bad("tagged line without ')'");
+  std::string_view raw_name = s.substr(0, close);
+  std::size_t i = close + 1;
+  while (i < s.size() && is_blank(s[i])) ++i;
+  if (i == s.size() || s[i] != '=') return bad("tagged line without '=' after the name");
+  ++i;
+  while (i < s.size() && is_blank(s[i])) ++i;
+  std::string_view hex = s.substr(i);
+  std::size_t want = digest_bytes(algorithm) * 2;
+  if (hex.size() != want || !is_hex(hex)) {
+    return bad(fmt::format("expected {} hex digits for {}", want, algorithm_tag(algorithm)));
+  }
+  ManifestEntry e;
+  if (escaped) {
+    auto name = unescape_name(raw_name);
+    if (!name) return bad("invalid escape in file name");
+    e.path = std::move(*name);
+  } else {
+    e.path = std::string(raw_name);
+  }
+  if (e.path.empty()) return bad("empty file name");
+  e.digests.push_back({algorithm, lower(hex)});
+  return LineOutcome{std::move(e), {}, true};
+}
+
+LineOutcome parse_line(std::string_view line, const ParseOptions& options) {
+  if (line.find('\0') != std::string_view::npos) return bad("NUL byte in line");
+  std::size_t i = 0;
+  while (i < line.size() && is_blank(line[i])) ++i;
+  bool escaped = false;
+  if (i < line.size() && line[i] == '\\') {
+    escaped = true;
+    ++i;
+  }
+  std::string_view rest = line.substr(i);
+
+  // Tagged: an algorithm name (letters, digits, '-') followed by " (".
+  std::size_t tag_len = 0;
+  while (tag_len < rest.size() &&
+         (std::isalnum(static_cast<unsigned char>(rest[tag_len])) || rest[tag_len] == '-')) {
+    ++tag_len;
+  }
+  if (tag_len > 0 && rest.substr(tag_len, 2) == " (") {
+    std::string_view tag = rest.substr(0, tag_len);
+    if (auto a = algorithm_from_tag(tag)) return parse_tagged(rest, *a, tag_len, escaped);
+    if (!is_hex(tag)) return bad(fmt::format("unsupported algorithm '{}'", tag));
+  }
+
+  // Untagged: HASH, white space, optional '*' or ' ' type flag, name.
+  std::size_t hex_len = 0;
+  while (hex_len < rest.size() && std::isxdigit(static_cast<unsigned char>(rest[hex_len]))) ++hex_len;
+  if (hex_len == 0) return bad("not a checksum line");
+  if (hex_len == rest.size() || !is_blank(rest[hex_len])) return bad("digest not followed by white space");
+  Algorithm algorithm;
+  if (options.algorithm) {
+    algorithm = *options.algorithm;
+    if (hex_len != digest_bytes(algorithm) * 2) {
+      return bad(fmt::format("expected {} hex digits for {}, found {}", digest_bytes(algorithm) * 2,
+                             algorithm_tag(algorithm), hex_len));
+    }
+  } else {
+    auto a = algorithm_for_length(hex_len);
+    if (!a) return bad(fmt::format("a digest of {} hex digits (expected 32, 40, 64 or 128)", hex_len));
+    algorithm = *a;
+  }
+  std::size_t name_at = hex_len + 1;
+  if (name_at < rest.size() && (rest[name_at] == ' ' || rest[name_at] == '*')) ++name_at;
+  std::string_view raw_name = rest.substr(std::min(name_at, rest.size()));
+  ManifestEntry e;
+  if (escaped) {
+    auto name = unescape_name(raw_name);
+    if (!name) return bad("invalid escape in file name");
+    e.path = std::move(*name);
+  } else {
+    e.path = std::string(raw_name);
+  }
+  if (e.path.empty()) return bad("empty file name");
+  e.digests.push_back({algorithm, lower(rest.substr(0, hex_len))});
+  return LineOutcome{std::move(e), {}, false};
+}
+
+}  // namespace
+
+Manifest parse_text_manifest(std::string_view text, std::string name, const ParseOptions& options) {
+  Manifest m;
+  m.name = std::move(name);
+  m.format = ManifestFormat::gnu;
+  std::array<std::size_t, kAlgorithmCount> algorithm_lines{};
+  bool any_tagged = false;
+  bool any_untagged = false;
+
+  std::size_t line_no = 0;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    std::size_t end = text.find('\n', pos);
+    std::string_view line = text.substr(pos, end == std::string_view::npos ? std::string_view::npos : end - pos);
+    pos = end == std::string_view::npos ? text.size() : end + 1;
+    ++line_no;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.empty() || line.front() == '#') continue;
+
+    LineOutcome outcome = parse_line(line, options);
+    if (!outcome.entry) {
+      m.malformed.push_back({line_no, std::move(outcome.reason)});
+      continue;
+    }
+    ManifestEntry& e = *outcome.entry;
+    e.line = line_no;
+    ++algorithm_lines[static_cast<std::size_t>(e.digests.front().algorithm)];
+    (outcome.tagged ? any_tagged : any_untagged) = true;
+    m.entries.push_back(std::move(e));
+  }
+  if (any_tagged && !any_untagged) m.format = ManifestFormat::bsd;
+  auto most = std::max_element(algorithm_lines.begin(), algorithm_lines.end());
+  if (*most > 0) {
+    m.main_algorithm = static_cast<Algorithm>(most - algorithm_lines.begin());
+  } else if (options.algorithm) {
+    m.main_algorithm = *options.algorithm;
+  }
+  return m;
+}
+
+}  // namespace lv
