@@ -39,7 +39,9 @@ class CheckRun {
   int run() {
     load_manifests();
     collect_unlisted();
-    verify_all();
+    plan_ = plan_check(manifests_);
+    VerifyRun run(plan_.items, o_.root, o_.jobs ? o_.jobs : default_jobs());
+    verify_all(run);
     report_unlisted();
     if (!write_json()) exit_ = kExitError;
     return exit_;
@@ -77,11 +79,9 @@ class CheckRun {
     unlisted_ = std::move(unlisted.value());
   }
 
-  void verify_all() {
-    CheckPlan plan = plan_check(manifests_, o_.root);
-    records_.reserve(plan.items.size() + unlisted_.size());
-    Progress progress(!o_.no_progress && stderr_is_terminal(), plan.items.size(), 0);
-    VerifyRun run(plan.items, o_.jobs ? o_.jobs : default_jobs());
+  void verify_all(VerifyRun& run) {
+    records_.reserve(plan_.items.size() + unlisted_.size());
+    Progress progress(!o_.no_progress && stderr_is_terminal(), plan_.items.size(), 0);
 
     std::size_t item = 0;
     for (std::size_t m = 0; m < manifests_.size(); ++m) {
@@ -99,7 +99,7 @@ class CheckRun {
         progress.update(p.files_done, p.bytes_done);
         print_result(entry, *r, tally);
         count(summary_, r->status);
-        records_.push_back({m, &entry, entry.path, *r});
+        records_.push_back({m, &entry, entry.path, r});
         ++item;
       }
       warn_malformed_before(manifest, SIZE_MAX, next_malformed);
@@ -174,12 +174,11 @@ class CheckRun {
   }
 
   void report_unlisted() {
+    unlisted_result_.status = FileStatus::unlisted;
     for (const auto& path : unlisted_) {
       if (show_lines_) out(check_display_name(path) + ": UNLISTED\n");
-      FileResult r;
-      r.status = FileStatus::unlisted;
-      count(summary_, r.status);
-      records_.push_back({0, nullptr, path, r});
+      count(summary_, FileStatus::unlisted);
+      records_.push_back({0, nullptr, path, &unlisted_result_});
     }
     if (!unlisted_.empty()) {
       if (!o_.status) {
@@ -210,6 +209,8 @@ class CheckRun {
   const bool show_lines_;
   std::vector<Manifest> manifests_;
   std::vector<std::string> unlisted_;
+  CheckPlan plan_;
+  FileResult unlisted_result_;
   std::vector<CheckRecord> records_;
   CheckSummary summary_;
   int exit_ = kExitOk;

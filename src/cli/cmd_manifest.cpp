@@ -64,13 +64,13 @@ int run_manifest_create(const ManifestCreateOptions& o) {
 
   std::vector<VerifyItem> items;
   items.reserve(planned.size());
-  for (const auto& p : planned) items.push_back({nullptr, p.fs_path, set});
+  for (const auto& p : planned) items.push_back({nullptr, p.fs_path, set});  // fs_path already joined
 
   std::vector<HashedFile> hashed;
   hashed.reserve(planned.size());
   {
     Progress progress(!o.no_progress && stderr_is_terminal(), items.size(), 0);
-    VerifyRun run(items, o.jobs ? o.jobs : default_jobs());
+    VerifyRun run(items, "", o.jobs ? o.jobs : default_jobs());
     for (std::size_t i = 0; i < items.size(); ++i) {
       const FileResult* r = nullptr;
       while ((r = run.wait(i, std::chrono::milliseconds(100))) == nullptr) {

@@ -8,11 +8,11 @@
 
 namespace lv {
 
-CheckPlan plan_check(const std::vector<Manifest>& manifests, const std::string& root) {
+CheckPlan plan_check(const std::vector<Manifest>& manifests) {
   CheckPlan plan;
   for (std::size_t m = 0; m < manifests.size(); ++m) {
     for (const auto& e : manifests[m].entries) {
-      plan.items.push_back({&e, join_path(root, e.path), {}});
+      plan.items.push_back({&e, e.path, {}});
       plan.manifest_of.push_back(m);
     }
   }
@@ -117,28 +117,29 @@ void write_manifests(JsonWriter& w, const std::vector<Manifest>& manifests) {
 void write_record(JsonWriter& w, const CheckRecord& r) {
   w.begin_object();
   w.path("path", r.path);
-  w.key("status"); w.value(status_name(r.result.status));
+  const FileResult& result = *r.result;
+  w.key("status"); w.value(status_name(result.status));
   if (r.entry == nullptr) {
     w.key("manifest"); w.null();
   } else {
     w.key("manifest"); w.value(static_cast<std::uint64_t>(r.manifest));
     w.key("line"); w.value(static_cast<std::uint64_t>(r.entry->line));
   }
-  const ExpectedDigest* want = (r.entry && !r.entry->digests.empty()) ? &r.entry->digests.front() : nullptr;
+  const Digest* want = (r.entry && !r.entry->digests.empty()) ? &r.entry->digests.front() : nullptr;
   w.key("algorithm");
   if (want) w.value(algorithm_name(want->algorithm)); else w.null();
   w.key("expected");
-  if (want) w.value(want->hex); else w.null();
+  if (want) w.value(want->hex()); else w.null();
   w.key("actual");
   const Digest* got = nullptr;
   if (want) {
-    for (const auto& d : r.result.actual) {
+    for (const auto& d : result.actual) {
       if (d.algorithm == want->algorithm) got = &d;
     }
   }
   if (got) w.value(got->hex()); else w.null();
   w.key("size");
-  if (r.result.size) w.value(*r.result.size); else w.null();
+  if (result.size) w.value(*result.size); else w.null();
   w.key("expected_size");
   if (r.entry && r.entry->size) w.value(*r.entry->size); else w.null();
   if (r.entry && r.entry->digests.size() > 1) {
@@ -147,10 +148,10 @@ void write_record(JsonWriter& w, const CheckRecord& r) {
     for (const auto& d : r.entry->digests) {
       w.begin_object();
       w.key("algorithm"); w.value(algorithm_name(d.algorithm));
-      w.key("expected"); w.value(d.hex);
+      w.key("expected"); w.value(d.hex());
       w.key("actual");
       const Digest* a = nullptr;
-      for (const auto& x : r.result.actual) {
+      for (const auto& x : result.actual) {
         if (x.algorithm == d.algorithm) a = &x;
       }
       if (a) w.value(a->hex()); else w.null();
@@ -158,8 +159,8 @@ void write_record(JsonWriter& w, const CheckRecord& r) {
     }
     w.end_array();
   }
-  if (r.result.error_number != 0) {
-    w.key("error"); w.value(error_text(r.result.error_number));
+  if (result.error_number != 0) {
+    w.key("error"); w.value(error_text(result.error_number));
   }
   if (r.entry && !r.entry->url.empty()) { w.key("url"); w.value(r.entry->url); }
   if (r.entry && !r.entry->note.empty()) { w.key("note"); w.value(r.entry->note); }

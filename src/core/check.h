@@ -12,13 +12,13 @@
 
 namespace lv {
 
-// One VerifyItem per entry, manifests in order; names resolve against `root`
-// (the current directory when empty), absolute names stay as they are.
+// One VerifyItem per entry, manifests in order. Names resolve against the
+// run's root (the current directory when empty); absolute names stay as they are.
 struct CheckPlan {
   std::vector<VerifyItem> items;
   std::vector<std::size_t> manifest_of;  // manifest index of each item
 };
-CheckPlan plan_check(const std::vector<Manifest>& manifests, const std::string& root);
+CheckPlan plan_check(const std::vector<Manifest>& manifests);
 
 // Files under each of `dirs` that no manifest entry names, sorted, shown
 // relative to `root` when under it. Unreadable folders go to `problems`.
@@ -30,8 +30,8 @@ Result<std::vector<std::string>> find_unlisted(const std::vector<Manifest>& mani
 struct CheckRecord {
   std::size_t manifest = 0;              // index into manifests; unused for unlisted
   const ManifestEntry* entry = nullptr;  // null for unlisted
-  std::string path;                      // as named in the manifest, or the audit path
-  FileResult result;
+  std::string_view path;                 // as named in the manifest, or the audit path
+  const FileResult* result = nullptr;
 };
 
 struct CheckSummary {

@@ -2,6 +2,7 @@
 
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <cctype>
 #include <stdexcept>
 
@@ -98,12 +99,29 @@ std::string to_hex(const std::uint8_t* data, std::size_t n) {
 
 bool is_hex(std::string_view s) {
   for (char c : s) {
-    if (!std::isxdigit(static_cast<unsigned char>(c))) return false;
+    if (!is_hex_digit(c)) return false;
   }
   return true;
 }
 
+std::optional<Digest> digest_from_hex(Algorithm a, std::string_view hex) {
+  if (hex.size() != digest_bytes(a) * 2 || !is_hex(hex)) return std::nullopt;
+  auto nibble = [](char c) { return static_cast<std::uint8_t>(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10); };
+  Digest d;
+  d.algorithm = a;
+  d.length = static_cast<std::uint8_t>(hex.size() / 2);
+  for (std::size_t i = 0; i < d.length; ++i) {
+    d.bytes[i] = static_cast<std::uint8_t>(nibble(hex[2 * i]) << 4 | nibble(hex[2 * i + 1]));
+  }
+  return d;
+}
+
 std::string Digest::hex() const { return to_hex(bytes.data(), length); }
+
+bool Digest::operator==(const Digest& o) const {
+  return algorithm == o.algorithm && length == o.length &&
+         std::equal(bytes.begin(), bytes.begin() + length, o.bytes.begin());
+}
 
 struct MultiHasher::Impl {
   std::array<EVP_MD_CTX*, kAlgorithmCount> ctx{};

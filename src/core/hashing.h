@@ -47,12 +47,18 @@ struct Digest {
   std::array<std::uint8_t, kMaxDigestBytes> bytes{};
 
   std::string hex() const;  // lower case
+  bool operator==(const Digest& o) const;
 };
 
 // Lower-case hex of bytes.
 std::string to_hex(const std::uint8_t* data, std::size_t n);
+inline bool is_hex_digit(char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
 // True when `s` is all hex digits (either case).
 bool is_hex(std::string_view s);
+// The digest `hex` spells, when it has exactly the right number of hex digits.
+std::optional<Digest> digest_from_hex(Algorithm a, std::string_view hex);
 
 // One EVP context per algorithm, reused across files (an object per worker thread).
 // The digest implementations are fetched once per process, not per file.

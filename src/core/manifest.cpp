@@ -28,11 +28,10 @@ std::optional<ManifestFormat> format_from_name(std::string_view name) {
 
 void normalize_digests(ManifestEntry& entry) {
   auto& d = entry.digests;
-  std::stable_sort(d.begin(), d.end(), [](const ExpectedDigest& a, const ExpectedDigest& b) {
+  std::stable_sort(d.begin(), d.end(), [](const Digest& a, const Digest& b) {
     return algorithm_rank(a.algorithm) < algorithm_rank(b.algorithm);
   });
-  d.erase(std::unique(d.begin(), d.end(),
-                      [](const ExpectedDigest& a, const ExpectedDigest& b) { return a.algorithm == b.algorithm; }),
+  d.erase(std::unique(d.begin(), d.end(), [](const Digest& a, const Digest& b) { return a.algorithm == b.algorithm; }),
           d.end());
 }
 

@@ -19,15 +19,10 @@ enum class ManifestFormat : std::uint8_t { gnu, bsd, hashdeep, json };
 std::string_view format_name(ManifestFormat f);  // "sha256sum", "bsd", "hashdeep", "json"
 std::optional<ManifestFormat> format_from_name(std::string_view name);
 
-struct ExpectedDigest {
-  Algorithm algorithm = Algorithm::sha256;
-  std::string hex;  // lower case, digest_bytes(algorithm) * 2 digits
-};
-
 struct ManifestEntry {
   std::string path;                   // raw bytes, unescaped
   std::optional<std::uint64_t> size;  // known size, if the format has one
-  std::vector<ExpectedDigest> digests;  // strongest first (algorithm_rank)
+  std::vector<Digest> digests;  // expected; strongest first (algorithm_rank)
   std::string url;
   std::string note;
   std::size_t line = 0;  // 1-based line of the entry in the manifest

@@ -107,14 +107,12 @@ Result<Manifest> parse_hashdeep_manifest(std::string_view text, std::string name
     for (std::size_t k = 0; k < columns.digests.size() && reason.empty(); ++k) {
       if (!columns.digests[k]) continue;
       Algorithm a = *columns.digests[k];
-      std::string_view hex = fields[k + 1];
-      if (hex.size() != digest_bytes(a) * 2 || !is_hex(hex)) {
+      auto digest = digest_from_hex(a, fields[k + 1]);
+      if (!digest) {
         reason = fmt::format("expected {} hex digits for {}", digest_bytes(a) * 2, algorithm_name(a));
         break;
       }
-      std::string h(hex);
-      for (char& ch : h) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-      e.digests.push_back({a, std::move(h)});
+      e.digests.push_back(*digest);
     }
     if (reason.empty() && e.path.empty()) reason = "empty file name";
     if (!reason.empty()) {

@@ -123,13 +123,12 @@ EntryParse parse_entry(od::value item) {
         return r;
       }
       if (hex == "unknown") continue;
-      if (hex.size() != want || !is_hex(hex)) {
+      auto digest = digest_from_hex(*algorithm, hex);
+      if (!digest) {
         r.reason = fmt::format("'{}' must be {} hex digits, found '{}'", key, want, hex);
         return r;
       }
-      std::string h(hex);
-      for (char& c : h) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      entry.digests.push_back({*algorithm, std::move(h)});
+      entry.digests.push_back(*digest);
     } else if (key == "url" || key == "note") {
       if (is_null) continue;
       std::string_view s;

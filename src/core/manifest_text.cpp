@@ -15,6 +15,7 @@ namespace lv {
 namespace {
 
 bool is_blank(char c) { return c == ' ' || c == '\t'; }
+bool is_ascii_alnum(char c) { return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z'); }
 
 std::optional<Algorithm> algorithm_for_length(std::size_t hex_digits) {
   switch (hex_digits) {
@@ -24,14 +25,6 @@ std::optional<Algorithm> algorithm_for_length(std::size_t hex_digits) {
     case 128: return Algorithm::sha512;
     default: return std::nullopt;
   }
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'F') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
 }
 
 struct LineOutcome {
@@ -53,11 +46,8 @@ LineOutcome parse_tagged(std::string_view rest, Algorithm algorithm, std::size_t
   if (i == s.size() || s[i] != '=') return bad("tagged line without '=' after the name");
   ++i;
   while (i < s.size() && is_blank(s[i])) ++i;
-  std::string_view hex = s.substr(i);
-  std::size_t want = digest_bytes(algorithm) * 2;
-  if (hex.size() != want || !is_hex(hex)) {
-    return bad(fmt::format("expected {} hex digits for {}", want, algorithm_tag(algorithm)));
-  }
+  auto digest = digest_from_hex(algorithm, s.substr(i));
+  if (!digest) return bad(fmt::format("expected {} hex digits for {}", digest_bytes(algorithm) * 2, algorithm_tag(algorithm)));
   ManifestEntry e;
   if (escaped) {
     auto name = unescape_name(raw_name);
@@ -67,7 +57,7 @@ LineOutcome parse_tagged(std::string_view rest, Algorithm algorithm, std::size_t
     e.path = std::string(raw_name);
   }
   if (e.path.empty()) return bad("empty file name");
-  e.digests.push_back({algorithm, lower(hex)});
+  e.digests.push_back(*digest);
   return LineOutcome{std::move(e), {}, true};
 }
 
@@ -85,7 +75,7 @@ LineOutcome parse_line(std::string_view line, const ParseOptions& options) {
   // Tagged: an algorithm name (letters, digits, '-') followed by " (".
   std::size_t tag_len = 0;
   while (tag_len < rest.size() &&
-         (std::isalnum(static_cast<unsigned char>(rest[tag_len])) || rest[tag_len] == '-')) {
+         (is_ascii_alnum(rest[tag_len]) || rest[tag_len] == '-')) {
     ++tag_len;
   }
   if (tag_len > 0 && rest.substr(tag_len, 2) == " (") {
@@ -96,7 +86,7 @@ LineOutcome parse_line(std::string_view line, const ParseOptions& options) {
 
   // Untagged: HASH, white space, optional '*' or ' ' type flag, name.
   std::size_t hex_len = 0;
-  while (hex_len < rest.size() && std::isxdigit(static_cast<unsigned char>(rest[hex_len]))) ++hex_len;
+  while (hex_len < rest.size() && is_hex_digit(rest[hex_len])) ++hex_len;
   if (hex_len == 0) return bad("not a checksum line");
   if (hex_len == rest.size() || !is_blank(rest[hex_len])) return bad("digest not followed by white space");
   Algorithm algorithm;
@@ -123,7 +113,7 @@ LineOutcome parse_line(std::string_view line, const ParseOptions& options) {
     e.path = std::string(raw_name);
   }
   if (e.path.empty()) return bad("empty file name");
-  e.digests.push_back({algorithm, lower(rest.substr(0, hex_len))});
+  e.digests.push_back(*digest_from_hex(algorithm, rest.substr(0, hex_len)));
   return LineOutcome{std::move(e), {}, false};
 }
 
@@ -136,6 +126,7 @@ Manifest parse_text_manifest(std::string_view text, std::string name, const Pars
   std::array<std::size_t, kAlgorithmCount> algorithm_lines{};
   bool any_tagged = false;
   bool any_untagged = false;
+  m.entries.reserve(static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) + 1);
 
   std::size_t line_no = 0;
   std::size_t pos = 0;

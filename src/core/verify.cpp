@@ -1,5 +1,7 @@
 #include "core/verify.h"
 
+#include "core/fs.h"
+
 #include <algorithm>
 
 namespace lv {
@@ -83,7 +85,7 @@ FileResult judge(const ManifestEntry& entry, const FileReadResult& read) {
   for (const auto& want : entry.digests) {
     bool matched = false;
     for (const auto& got : read.digests) {
-      if (got.algorithm == want.algorithm) matched = got.hex() == want.hex;
+      if (got.algorithm == want.algorithm) matched = got == want;
     }
     if (!matched) {
       r.status = FileStatus::failed;
@@ -94,8 +96,8 @@ FileResult judge(const ManifestEntry& entry, const FileReadResult& read) {
   return r;
 }
 
-VerifyRun::VerifyRun(const std::vector<VerifyItem>& items, unsigned jobs)
-    : items_(items), results_(items.size()), done_(std::make_unique<std::atomic<bool>[]>(items.size())) {
+VerifyRun::VerifyRun(const std::vector<VerifyItem>& items, std::string root, unsigned jobs)
+    : items_(items), root_(std::move(root)), results_(items.size()), done_(std::make_unique<std::atomic<bool>[]>(items.size())) {
   if (jobs == 0) jobs = 1;
   if (jobs > items.size()) jobs = static_cast<unsigned>(std::max<std::size_t>(items.size(), 1));
   workers_.reserve(jobs);
@@ -109,32 +111,47 @@ VerifyRun::~VerifyRun() {
 
 void VerifyRun::work() {
   FileReader reader(&bytes_done_);
+  std::string path;
+  std::chrono::steady_clock::time_point last_wake{};
   for (;;) {
     if (stop_.load(std::memory_order_relaxed)) return;
     std::size_t i = next_.fetch_add(1, std::memory_order_relaxed);
     if (i >= items_.size()) return;
     const VerifyItem& item = items_[i];
+    path = join_path(root_, item.path);
     if (item.entry == nullptr) {
-      results_[i] = describe(reader.read(item.fs_path, item.algorithms, std::nullopt));
+      results_[i] = describe(reader.read(path, item.algorithms, std::nullopt));
     } else {
       AlgorithmSet algorithms;
       for (const auto& d : item.entry->digests) algorithms.add(d.algorithm);
-      results_[i] = judge(*item.entry, reader.read(item.fs_path, algorithms, item.entry->size));
+      results_[i] = judge(*item.entry, reader.read(path, algorithms, item.entry->size));
     }
     files_done_.fetch_add(1, std::memory_order_relaxed);
-    {
-      std::lock_guard lock(mutex_);
-      done_[i].store(true, std::memory_order_release);
+    // seq_cst store then load, against wait()'s store of waiting_for_ then
+    // load of done_[i]: one of the two sides always sees the other.
+    done_[i].store(true);
+    // Waking the caller for every small file costs more than reading it: wake
+    // it at most every 2 ms while work remains (it also wakes on its timeout),
+    // and always for the last items.
+    std::size_t waited = waiting_for_.load();
+    if (waited <= i) {
+      auto now = std::chrono::steady_clock::now();
+      if (now - last_wake >= std::chrono::milliseconds(2) || next_.load(std::memory_order_relaxed) >= items_.size()) {
+        last_wake = now;
+        { std::lock_guard lock(mutex_); }
+        cv_.notify_one();
+      }
     }
-    cv_.notify_all();
   }
 }
 
 const FileResult* VerifyRun::wait(std::size_t i, std::chrono::milliseconds timeout) {
   if (done_[i].load(std::memory_order_acquire)) return &results_[i];
   std::unique_lock lock(mutex_);
-  if (cv_.wait_for(lock, timeout, [&] { return done_[i].load(std::memory_order_acquire); })) return &results_[i];
-  return nullptr;
+  waiting_for_.store(i);
+  bool done = cv_.wait_for(lock, timeout, [&] { return done_[i].load(); });
+  waiting_for_.store(SIZE_MAX);
+  return done ? &results_[i] : nullptr;
 }
 
 VerifyProgress VerifyRun::progress() const {

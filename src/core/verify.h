@@ -39,7 +39,7 @@ bool is_open_or_read_failure(FileStatus s);
 
 struct VerifyItem {
   const ManifestEntry* entry = nullptr;  // the expectations; null: just hash
-  std::string fs_path;                   // where the file is on disk
+  std::string_view path;                 // on disk, relative to the run's root
   AlgorithmSet algorithms;               // used when entry is null
 };
 
@@ -63,26 +63,32 @@ struct VerifyProgress {
 
 class VerifyRun {
  public:
-  // Starts `jobs` workers (at least 1) over `items`; items must outlive the run.
-  VerifyRun(const std::vector<VerifyItem>& items, unsigned jobs);
+  // Starts `jobs` workers (at least 1) over `items`, whose paths resolve
+  // against `root` (see join_path); items must outlive the run.
+  VerifyRun(const std::vector<VerifyItem>& items, std::string root, unsigned jobs);
   ~VerifyRun();
   VerifyRun(const VerifyRun&) = delete;
   VerifyRun& operator=(const VerifyRun&) = delete;
 
   // The result of item i once it is done; nullptr if it is not done within `timeout`.
   const FileResult* wait(std::size_t i, std::chrono::milliseconds timeout);
+  // Item i's result; only after wait(i) returned it.
+  const FileResult& result(std::size_t i) const { return results_[i]; }
   VerifyProgress progress() const;
 
  private:
   void work();
 
   const std::vector<VerifyItem>& items_;
+  const std::string root_;
   std::vector<FileResult> results_;
   std::unique_ptr<std::atomic<bool>[]> done_;
   std::atomic<std::size_t> next_{0};
   std::atomic<std::uint64_t> files_done_{0};
   std::atomic<std::uint64_t> bytes_done_{0};
   std::atomic<bool> stop_{false};
+  // The index the caller sleeps on; workers wake it only for that one.
+  std::atomic<std::size_t> waiting_for_{SIZE_MAX};
   std::mutex mutex_;
   std::condition_variable cv_;
   std::vector<std::thread> workers_;
