@@ -22,6 +22,7 @@ std::string plural(std::uint64_t n, std::string_view one, std::string_view many)
 // Per-manifest counters, for the warnings sha256sum prints after each file.
 struct ManifestTally {
   std::uint64_t mismatched = 0;
+  std::uint64_t wrong_size = 0;  // failed on the size, no digest computed
   std::uint64_t unreadable = 0;
   std::uint64_t unverified = 0;  // size_only and unknown
   std::uint64_t verified = 0;    // ok
@@ -125,7 +126,7 @@ class CheckRun {
         if (show_lines_ && !o_.quiet) out(name + ": OK\n");
         break;
       case FileStatus::failed:
-        ++tally.mismatched;
+        ++(r.size_mismatch ? tally.wrong_size : tally.mismatched);
         if (show_lines_) out(name + ": FAILED\n");
         break;
       case FileStatus::size_only:
@@ -159,14 +160,18 @@ class CheckRun {
         diag(fmt::format("WARNING: {}", plural(t.mismatched, "computed checksum did NOT match",
                                                "computed checksums did NOT match")));
       }
+      if (t.wrong_size) {
+        diag(fmt::format("WARNING: {}", plural(t.wrong_size, "listed file has the wrong size",
+                                               "listed files have the wrong size")));
+      }
       if (t.unverified && !o_.allow_unknown_hashes) {
         diag(fmt::format("WARNING: {} (use --allow-unknown-hashes to accept)",
                          plural(t.unverified, "listed file has no known hash", "listed files have no known hash")));
       }
     }
-    bool failed = t.mismatched || t.unreadable || (o_.strict && !m.malformed.empty()) ||
+    bool failed = t.mismatched || t.wrong_size || t.unreadable || (o_.strict && !m.malformed.empty()) ||
                   (t.unverified && !o_.allow_unknown_hashes);
-    if (o_.ignore_missing && t.verified == 0 && t.mismatched == 0 && t.unverified == 0) {
+    if (o_.ignore_missing && t.verified == 0 && t.mismatched == 0 && t.wrong_size == 0 && t.unverified == 0) {
       diag(fmt::format("{}: no file was verified", quote_name(m.name)));
       failed = true;
     }

@@ -185,8 +185,12 @@ Result<Manifest> parse_json_manifest(std::string_view text, std::string name) {
 
   auto where = [&](const char* p) { return fmt::format("line {}", lines.line_at(p)); };
   auto structural = [&](simdjson::error_code e) -> Error {
+    const char* end = json.data() + json.size();
+    if (e == simdjson::INCOMPLETE_ARRAY_OR_OBJECT) {
+      return Error{fmt::format("{}: invalid JSON: the document ends inside an object or array (truncated?)", where(end))};
+    }
     const char* p = nullptr;
-    if (doc.current_location().get(p) != simdjson::SUCCESS) p = json.data() + json.size();
+    if (doc.current_location().get(p) != simdjson::SUCCESS) p = end;
     return Error{fmt::format("{}: invalid JSON: {}", where(p), simdjson::error_message(e))};
   };
 
