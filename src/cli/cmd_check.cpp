@@ -83,6 +83,7 @@ class CheckRun {
   void verify_all(VerifyRun& run) {
     records_.reserve(plan_.items.size() + unlisted_.size());
     Progress progress(!o_.no_progress && stderr_is_terminal(), plan_.items.size(), 0);
+    progress.size_in_background(plan_.items.size(), [this](std::size_t i) { return join_path(o_.root, plan_.items[i].path); });
 
     std::size_t item = 0;
     for (std::size_t m = 0; m < manifests_.size(); ++m) {

@@ -70,6 +70,7 @@ int run_manifest_create(const ManifestCreateOptions& o) {
   hashed.reserve(planned.size());
   {
     Progress progress(!o.no_progress && stderr_is_terminal(), items.size(), 0);
+    progress.size_in_background(items.size(), [&planned](std::size_t i) { return planned[i].fs_path; });
     VerifyRun run(items, "", o.jobs ? o.jobs : default_jobs());
     for (std::size_t i = 0; i < items.size(); ++i) {
       const FileResult* r = nullptr;

@@ -1,5 +1,6 @@
 #include "cli/progress.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -47,6 +48,20 @@ Progress::Progress(bool enabled, std::uint64_t total_files, std::uint64_t total_
 
 Progress::~Progress() { finish(); }
 
+void Progress::size_in_background(std::size_t count, std::function<std::string(std::size_t)> path_of) {
+  if (!enabled_) return;
+  sizer_ = std::jthread([this, count, path_of = std::move(path_of)](std::stop_token stop) {
+    std::uint64_t total = 0;
+    for (std::size_t i = 0; i < count; ++i) {
+      if (stop.stop_requested()) return;
+      struct stat st{};
+      if (::stat(path_of(i).c_str(), &st) == 0 && S_ISREG(st.st_mode)) total += static_cast<std::uint64_t>(st.st_size);
+    }
+    total_scanned_.store(total);
+    total_ready_.store(true);
+  });
+}
+
 void Progress::update(std::uint64_t files_done, std::uint64_t bytes_done) {
   if (!enabled_) return;
   auto now = std::chrono::steady_clock::now();
@@ -54,6 +69,7 @@ void Progress::update(std::uint64_t files_done, std::uint64_t bytes_done) {
   last_draw_ = now;
   double seconds = std::chrono::duration<double>(now - start_).count();
   double rate = seconds > 0 ? static_cast<double>(bytes_done) / seconds : 0;
+  if (total_bytes_ == 0 && total_ready_.load()) total_bytes_ = total_scanned_.load();
   std::string line = fmt::format("{}/{} files  {}", files_done, total_files_, human_bytes(static_cast<double>(bytes_done)));
   if (total_bytes_ > 0) line += fmt::format(" of {}", human_bytes(static_cast<double>(total_bytes_)));
   line += fmt::format("  {}/s", human_bytes(rate));
@@ -68,6 +84,10 @@ void Progress::update(std::uint64_t files_done, std::uint64_t bytes_done) {
 }
 
 void Progress::finish() {
+  if (sizer_.joinable()) {
+    sizer_.request_stop();
+    sizer_.join();
+  }
   if (!enabled_) return;
   clear_line();
   set_progress_clearer(nullptr);

@@ -2,10 +2,14 @@
 // when stderr is a terminal. Driven by the main thread between results.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
+#include <thread>
+#include <vector>
 
 namespace lv::cli {
 
@@ -19,11 +23,16 @@ class Progress {
 
   // Redraws at most ten times a second.
   void update(std::uint64_t files_done, std::uint64_t bytes_done);
-  void set_total_bytes(std::uint64_t total) { total_bytes_ = total; }
+  // Sizes the files on a background thread (`path_of(i)` for i < count), so
+  // the line can show an ETA once the total is known. Only when enabled.
+  void size_in_background(std::size_t count, std::function<std::string(std::size_t)> path_of);
   void finish();
 
  private:
   bool enabled_;
+  std::atomic<bool> total_ready_{false};
+  std::atomic<std::uint64_t> total_scanned_{0};
+  std::jthread sizer_;
   std::uint64_t total_files_;
   std::uint64_t total_bytes_;
   std::chrono::steady_clock::time_point start_;
