@@ -27,16 +27,30 @@ std::optional<Algorithm> algorithm_for_length(std::size_t hex_digits) {
   }
 }
 
+// Empty reason: the line filled the entry.
 struct LineOutcome {
-  std::optional<ManifestEntry> entry;
-  std::string reason;  // when no entry
+  std::string reason;
   bool tagged = false;
 };
 
-LineOutcome bad(std::string reason) { return LineOutcome{std::nullopt, std::move(reason), false}; }
+LineOutcome bad(std::string reason) { return LineOutcome{std::move(reason), false}; }
+
+// The name after the type flag or inside the tag's parentheses.
+LineOutcome set_name(ManifestEntry& e, std::string_view raw_name, bool escaped, bool tagged) {
+  if (escaped) {
+    auto name = unescape_name(raw_name);
+    if (!name) return bad("invalid escape in file name");
+    e.path = std::move(*name);
+  } else {
+    e.path.assign(raw_name);
+  }
+  if (e.path.empty()) return bad("empty file name");
+  return LineOutcome{{}, tagged};
+}
 
 // `TAG (name) = HASH`, from after the optional backslash.
-LineOutcome parse_tagged(std::string_view rest, Algorithm algorithm, std::size_t tag_len, bool escaped) {
+LineOutcome parse_tagged(std::string_view rest, Algorithm algorithm, std::size_t tag_len, bool escaped,
+                         ManifestEntry& e) {
   std::string_view s = rest.substr(tag_len + 2);  // past "TAG ("
   std::size_t close = s.rfind(')');
   if (close == std::string_view::npos) return bad("tagged line without ')'");
@@ -48,20 +62,11 @@ LineOutcome parse_tagged(std::string_view rest, Algorithm algorithm, std::size_t
   while (i < s.size() && is_blank(s[i])) ++i;
   auto digest = digest_from_hex(algorithm, s.substr(i));
   if (!digest) return bad(fmt::format("expected {} hex digits for {}", digest_bytes(algorithm) * 2, algorithm_tag(algorithm)));
-  ManifestEntry e;
-  if (escaped) {
-    auto name = unescape_name(raw_name);
-    if (!name) return bad("invalid escape in file name");
-    e.path = std::move(*name);
-  } else {
-    e.path = std::string(raw_name);
-  }
-  if (e.path.empty()) return bad("empty file name");
   e.digests.push_back(*digest);
-  return LineOutcome{std::move(e), {}, true};
+  return set_name(e, raw_name, escaped, true);
 }
 
-LineOutcome parse_line(std::string_view line, const ParseOptions& options) {
+LineOutcome parse_line(std::string_view line, const ParseOptions& options, ManifestEntry& e) {
   if (line.find('\0') != std::string_view::npos) return bad("NUL byte in line");
   std::size_t i = 0;
   while (i < line.size() && is_blank(line[i])) ++i;
@@ -80,7 +85,7 @@ LineOutcome parse_line(std::string_view line, const ParseOptions& options) {
   }
   if (tag_len > 0 && rest.substr(tag_len, 2) == " (") {
     std::string_view tag = rest.substr(0, tag_len);
-    if (auto a = algorithm_from_tag(tag)) return parse_tagged(rest, *a, tag_len, escaped);
+    if (auto a = algorithm_from_tag(tag)) return parse_tagged(rest, *a, tag_len, escaped, e);
     if (!is_hex(tag)) return bad(fmt::format("unsupported algorithm '{}'", tag));
   }
 
@@ -104,17 +109,8 @@ LineOutcome parse_line(std::string_view line, const ParseOptions& options) {
   std::size_t name_at = hex_len + 1;
   if (name_at < rest.size() && (rest[name_at] == ' ' || rest[name_at] == '*')) ++name_at;
   std::string_view raw_name = rest.substr(std::min(name_at, rest.size()));
-  ManifestEntry e;
-  if (escaped) {
-    auto name = unescape_name(raw_name);
-    if (!name) return bad("invalid escape in file name");
-    e.path = std::move(*name);
-  } else {
-    e.path = std::string(raw_name);
-  }
-  if (e.path.empty()) return bad("empty file name");
   e.digests.push_back(*digest_from_hex(algorithm, rest.substr(0, hex_len)));
-  return LineOutcome{std::move(e), {}, false};
+  return set_name(e, raw_name, escaped, false);
 }
 
 }  // namespace
@@ -138,16 +134,16 @@ Manifest parse_text_manifest(std::string_view text, std::string name, const Pars
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.empty() || line.front() == '#') continue;
 
-    LineOutcome outcome = parse_line(line, options);
-    if (!outcome.entry) {
+    ManifestEntry& e = m.entries.emplace_back();
+    LineOutcome outcome = parse_line(line, options, e);
+    if (!outcome.reason.empty()) {
+      m.entries.pop_back();
       m.malformed.push_back({line_no, std::move(outcome.reason)});
       continue;
     }
-    ManifestEntry& e = *outcome.entry;
     e.line = line_no;
     ++algorithm_lines[static_cast<std::size_t>(e.digests.front().algorithm)];
     (outcome.tagged ? any_tagged : any_untagged) = true;
-    m.entries.push_back(std::move(e));
   }
   if (any_tagged && !any_untagged) m.format = ManifestFormat::bsd;
   auto most = std::max_element(algorithm_lines.begin(), algorithm_lines.end());
