@@ -40,8 +40,8 @@ class CheckRun {
   int run() {
     load_manifests();
     collect_unlisted();
-    plan_ = plan_check(manifests_);
-    VerifyRun run(plan_.items, o_.root, o_.jobs ? o_.jobs : default_jobs());
+    plan_ = plan_check(manifests_, o_.root);
+    ReadRun run(plan_.reads, o_.root, o_.jobs ? o_.jobs : default_jobs());
     verify_all(run);
     report_unlisted();
     if (!write_json()) exit_ = kExitError;
@@ -80,29 +80,31 @@ class CheckRun {
     unlisted_ = std::move(unlisted.value());
   }
 
-  void verify_all(VerifyRun& run) {
-    records_.reserve(plan_.items.size() + unlisted_.size());
-    Progress progress(!o_.no_progress && stderr_is_terminal(), plan_.items.size(), 0);
-    progress.size_in_background(plan_.items.size(), [this](std::size_t i) { return join_path(o_.root, plan_.items[i].path); });
+  void verify_all(ReadRun& run) {
+    records_.reserve(plan_.slots.size() + unlisted_.size());
+    Progress progress(!o_.no_progress && stderr_is_terminal(), plan_.reads.size(), 0);
+    progress.size_in_background(plan_.reads.size(),
+                                [this](std::size_t i) { return join_path(o_.root, plan_.reads[i].path); });
 
-    std::size_t item = 0;
+    std::size_t slot = 0;
     for (std::size_t m = 0; m < manifests_.size(); ++m) {
       const Manifest& manifest = manifests_[m];
       ManifestTally tally;
       std::size_t next_malformed = 0;
       for (const auto& entry : manifest.entries) {
         warn_malformed_before(manifest, entry.line, next_malformed);
-        const FileResult* r = nullptr;
-        while ((r = run.wait(item, std::chrono::milliseconds(100))) == nullptr) {
+        const FileReadResult* read = nullptr;
+        while ((read = run.wait(plan_.slots[slot].read, std::chrono::milliseconds(100))) == nullptr) {
           auto p = run.progress();
           progress.update(p.files_done, p.bytes_done);
         }
         auto p = run.progress();
         progress.update(p.files_done, p.bytes_done);
-        print_result(entry, *r, tally);
-        count(summary_, r->status);
-        records_.push_back({m, &entry, entry.path, r});
-        ++item;
+        FileResult r = judge(entry, *read);
+        print_result(entry, r, tally);
+        count(summary_, r.status);
+        records_.push_back({m, &entry, entry.path, read});
+        ++slot;
       }
       warn_malformed_before(manifest, SIZE_MAX, next_malformed);
       finish_manifest(manifest, tally);
@@ -180,11 +182,10 @@ class CheckRun {
   }
 
   void report_unlisted() {
-    unlisted_result_.status = FileStatus::unlisted;
     for (const auto& path : unlisted_) {
       if (show_lines_) out(check_display_name(path) + ": UNLISTED\n");
       count(summary_, FileStatus::unlisted);
-      records_.push_back({0, nullptr, path, &unlisted_result_});
+      records_.push_back({0, nullptr, path, nullptr});
     }
     if (!unlisted_.empty()) {
       if (!o_.status) {
@@ -216,7 +217,6 @@ class CheckRun {
   std::vector<Manifest> manifests_;
   std::vector<std::string> unlisted_;
   CheckPlan plan_;
-  FileResult unlisted_result_;
   std::vector<CheckRecord> records_;
   CheckSummary summary_;
   int exit_ = kExitOk;

@@ -9,6 +9,7 @@
 #include "core/fs.h"
 #include "core/manifest_write.h"
 #include "core/names.h"
+#include "core/read_run.h"
 #include "core/verify.h"
 
 namespace lv::cli {
@@ -62,22 +63,24 @@ int run_manifest_create(const ManifestCreateOptions& o) {
     }
   }
 
-  std::vector<VerifyItem> items;
+  std::vector<ReadItem> items;
   items.reserve(planned.size());
-  for (const auto& p : planned) items.push_back({nullptr, p.fs_path, set});  // fs_path already joined
+  for (const auto& p : planned) items.push_back({p.fs_path, set, std::nullopt});  // fs_path already joined
 
   std::vector<HashedFile> hashed;
   hashed.reserve(planned.size());
   {
     Progress progress(!o.no_progress && stderr_is_terminal(), items.size(), 0);
     progress.size_in_background(items.size(), [&planned](std::size_t i) { return planned[i].fs_path; });
-    VerifyRun run(items, "", o.jobs ? o.jobs : default_jobs());
+    ReadRun run(items, "", o.jobs ? o.jobs : default_jobs());
     for (std::size_t i = 0; i < items.size(); ++i) {
-      const FileResult* r = nullptr;
-      while ((r = run.wait(i, std::chrono::milliseconds(100))) == nullptr) {
+      const FileReadResult* read = nullptr;
+      while ((read = run.wait(i, std::chrono::milliseconds(100))) == nullptr) {
         auto p = run.progress();
         progress.update(p.files_done, p.bytes_done);
       }
+      FileResult described = describe(*read);
+      const FileResult* r = &described;
       if (r->status != FileStatus::ok) {
         std::string why = r->status == FileStatus::special ? "not a regular file (FIFO, socket or device): not read"
                                                            : error_text(r->error_number);

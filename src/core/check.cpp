@@ -1,6 +1,7 @@
 #include "core/check.h"
 
 #include <algorithm>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "core/fs.h"
@@ -8,12 +9,23 @@
 
 namespace lv {
 
-CheckPlan plan_check(const std::vector<Manifest>& manifests) {
+CheckPlan plan_check(const std::vector<Manifest>& manifests, const std::string& root) {
   CheckPlan plan;
+  std::unordered_map<std::string, std::size_t> read_of;  // normalized path -> read
+  std::vector<bool> size_conflict;
   for (std::size_t m = 0; m < manifests.size(); ++m) {
     for (const auto& e : manifests[m].entries) {
-      plan.items.push_back({&e, e.path, {}});
-      plan.manifest_of.push_back(m);
+      auto [it, inserted] = read_of.try_emplace(normalize_path(join_path(root, e.path)), plan.reads.size());
+      if (inserted) {
+        plan.reads.push_back({e.path, {}, e.size});
+        size_conflict.push_back(false);
+      }
+      ReadItem& read = plan.reads[it->second];
+      for (const auto& d : e.digests) read.algorithms.add(d.algorithm);
+      // Skip reading on a size mismatch only when every entry agrees on the size.
+      if (!inserted && read.expected_size != e.size) size_conflict[it->second] = true;
+      if (size_conflict[it->second]) read.expected_size.reset();
+      plan.slots.push_back({m, &e, it->second});
     }
   }
   return plan;
@@ -117,7 +129,12 @@ void write_manifests(JsonWriter& w, const std::vector<Manifest>& manifests) {
 void write_record(JsonWriter& w, const CheckRecord& r) {
   w.begin_object();
   w.path("path", r.path);
-  const FileResult& result = *r.result;
+  FileResult result;
+  if (r.entry && r.read) {
+    result = judge(*r.entry, *r.read);
+  } else {
+    result.status = FileStatus::unlisted;
+  }
   w.key("status"); w.value(status_name(result.status));
   if (r.entry == nullptr) {
     w.key("manifest"); w.null();

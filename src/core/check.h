@@ -7,18 +7,26 @@
 #include <vector>
 
 #include "core/manifest.h"
+#include "core/read_run.h"
 #include "core/result.h"
 #include "core/verify.h"
 
 namespace lv {
 
-// One VerifyItem per entry, manifests in order. Names resolve against the
-// run's root (the current directory when empty); absolute names stay as they are.
+// What to read for a set of manifests: each distinct file once, with every
+// digest any entry asks of it (a BSD file with SHA256 and MD5 lines for the
+// same name reads it once). Names resolve against `root` (the current folder
+// when empty); absolute names stay as they are.
 struct CheckPlan {
-  std::vector<VerifyItem> items;
-  std::vector<std::size_t> manifest_of;  // manifest index of each item
+  struct Slot {
+    std::size_t manifest = 0;
+    const ManifestEntry* entry = nullptr;
+    std::size_t read = 0;  // index into reads
+  };
+  std::vector<ReadItem> reads;
+  std::vector<Slot> slots;  // manifests in order, entries in order
 };
-CheckPlan plan_check(const std::vector<Manifest>& manifests);
+CheckPlan plan_check(const std::vector<Manifest>& manifests, const std::string& root);
 
 // Files under each of `dirs` that no manifest entry names, sorted, shown
 // relative to `root` when under it. Unreadable folders go to `problems`.
@@ -31,7 +39,7 @@ struct CheckRecord {
   std::size_t manifest = 0;              // index into manifests; unused for unlisted
   const ManifestEntry* entry = nullptr;  // null for unlisted
   std::string_view path;                 // as named in the manifest, or the audit path
-  const FileResult* result = nullptr;
+  const FileReadResult* read = nullptr;  // null for unlisted
 };
 
 struct CheckSummary {

@@ -1,18 +1,10 @@
-// Verifies files against manifest entries on a bounded pool of worker threads.
-// Worker i writes only results[i]; the caller reads results in input order as
-// they complete, so what it prints is the same for any number of jobs.
+// What a file's read means for a manifest entry: the statuses of `check`.
 #pragma once
 
-#include <atomic>
-#include <chrono>
-#include <condition_variable>
 #include <cstdint>
-#include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <vector>
 
 #include "core/file_reader.h"
@@ -37,12 +29,6 @@ std::string_view status_name(FileStatus s);
 // Statuses that sha256sum reports as "FAILED open or read".
 bool is_open_or_read_failure(FileStatus s);
 
-struct VerifyItem {
-  const ManifestEntry* entry = nullptr;  // the expectations; null: just hash
-  std::string_view path;                 // on disk, relative to the run's root
-  AlgorithmSet algorithms;               // used when entry is null
-};
-
 struct FileResult {
   FileStatus status = FileStatus::missing;
   std::optional<std::uint64_t> size;  // the size on disk, when it could be seen
@@ -55,43 +41,5 @@ struct FileResult {
 FileResult judge(const ManifestEntry& entry, const FileReadResult& read);
 // What was read, with no expectation: ok for a regular file read to its end.
 FileResult describe(const FileReadResult& read);
-
-struct VerifyProgress {
-  std::uint64_t files_done = 0;
-  std::uint64_t bytes_done = 0;
-};
-
-class VerifyRun {
- public:
-  // Starts `jobs` workers (at least 1) over `items`, whose paths resolve
-  // against `root` (see join_path); items must outlive the run.
-  VerifyRun(const std::vector<VerifyItem>& items, std::string root, unsigned jobs);
-  ~VerifyRun();
-  VerifyRun(const VerifyRun&) = delete;
-  VerifyRun& operator=(const VerifyRun&) = delete;
-
-  // The result of item i once it is done; nullptr if it is not done within `timeout`.
-  const FileResult* wait(std::size_t i, std::chrono::milliseconds timeout);
-  // Item i's result; only after wait(i) returned it.
-  const FileResult& result(std::size_t i) const { return results_[i]; }
-  VerifyProgress progress() const;
-
- private:
-  void work();
-
-  const std::vector<VerifyItem>& items_;
-  const std::string root_;
-  std::vector<FileResult> results_;
-  std::unique_ptr<std::atomic<bool>[]> done_;
-  std::atomic<std::size_t> next_{0};
-  std::atomic<std::uint64_t> files_done_{0};
-  std::atomic<std::uint64_t> bytes_done_{0};
-  std::atomic<bool> stop_{false};
-  // The index the caller sleeps on; workers wake it only for that one.
-  std::atomic<std::size_t> waiting_for_{SIZE_MAX};
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  std::vector<std::thread> workers_;
-};
 
 }  // namespace lv

@@ -1,5 +1,7 @@
 #include "core/verify.h"
 
+#include "core/read_run.h"
+
 #include <doctest/doctest.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -22,12 +24,15 @@ ManifestEntry entry_for(std::string path, std::string_view content, Algorithm a 
 }
 
 FileResult run_one(const ManifestEntry& e, const std::string& root) {
-  std::vector<VerifyItem> items{{&e, e.path, {}}};
-  VerifyRun run(items, root, 1);
-  const FileResult* r = nullptr;
+  Manifest m;
+  m.entries.push_back(e);
+  std::vector<Manifest> manifests{m};  // the plan points into it
+  CheckPlan plan = plan_check(manifests, root);
+  ReadRun run(plan.reads, root, 1);
+  const FileReadResult* r = nullptr;
   while ((r = run.wait(0, std::chrono::milliseconds(100))) == nullptr) {
   }
-  return *r;
+  return judge(manifests[0].entries[0], *r);
 }
 
 }  // namespace
@@ -106,16 +111,18 @@ TEST_CASE("results are the same for any number of jobs") {
     entries.push_back(entry_for("f" + std::to_string(i), i % 7 == 0 ? content + "x" : content));
   }
   entries.push_back(entry_for("absent", ""));
-  std::vector<VerifyItem> items;
-  for (const auto& e : entries) items.push_back({&e, e.path, {}});
+  std::vector<ReadItem> items;
+  AlgorithmSet sha256;
+  sha256.add(Algorithm::sha256);
+  for (const auto& e : entries) items.push_back({e.path, sha256, std::nullopt});
   auto statuses = [&](unsigned jobs) {
-    VerifyRun run(items, dir.path(), jobs);
+    ReadRun run(items, dir.path(), jobs);
     std::vector<FileStatus> out;
     for (std::size_t i = 0; i < items.size(); ++i) {
-      const FileResult* r = nullptr;
+      const FileReadResult* r = nullptr;
       while ((r = run.wait(i, std::chrono::milliseconds(100))) == nullptr) {
       }
-      out.push_back(r->status);
+      out.push_back(judge(entries[i], *r).status);
     }
     return out;
   };
@@ -140,4 +147,57 @@ TEST_CASE("audit finds files no manifest names, relative to the root") {
   REQUIRE(unlisted.ok());
   CHECK(unlisted.value() == std::vector<std::string>{"extra.txt"});
   CHECK(problems.empty());
+}
+
+TEST_CASE("a file named by several entries is read once, with every digest asked of it") {
+  std::vector<Manifest> manifests(2);
+  manifests[0].entries.push_back(entry_for("a", "abc"));
+  manifests[0].entries.push_back(entry_for("./a", "abc", Algorithm::md5));
+  manifests[0].entries.push_back(entry_for("b", "x"));
+  manifests[1].entries.push_back(entry_for("a", "abc", Algorithm::sha1));
+  manifests[1].entries.back().size = 3;
+  CheckPlan plan = plan_check(manifests, "root");
+  REQUIRE(plan.reads.size() == 2);
+  CHECK(plan.reads[0].path == "a");
+  CHECK(plan.reads[0].algorithms.has(Algorithm::sha256));
+  CHECK(plan.reads[0].algorithms.has(Algorithm::md5));
+  CHECK(plan.reads[0].algorithms.has(Algorithm::sha1));
+  CHECK_FALSE(plan.reads[0].algorithms.has(Algorithm::sha512));
+  CHECK_FALSE(plan.reads[0].expected_size.has_value());  // the entries disagree on the size
+  REQUIRE(plan.slots.size() == 4);
+  CHECK(plan.slots[1].read == 0);
+  CHECK(plan.slots[2].read == 1);
+  CHECK(plan.slots[3].manifest == 1);
+  CHECK(plan.slots[3].read == 0);
+
+  TempDir dir;
+  dir.write("a", "abc");
+  ReadRun run(plan.reads, dir.path(), 2);
+  const FileReadResult* r = nullptr;
+  while ((r = run.wait(0, std::chrono::milliseconds(100))) == nullptr) {
+  }
+  CHECK(r->digests.size() == 3);
+  for (const auto& slot : plan.slots) {
+    if (slot.read == 0) CHECK(judge(*slot.entry, *r).status == FileStatus::ok);
+  }
+}
+
+TEST_CASE("entries that agree on a size let a wrong-sized file go unread") {
+  std::vector<Manifest> manifests(1);
+  manifests[0].entries.push_back(entry_for("a", "abc"));
+  manifests[0].entries.back().size = 4;
+  CheckPlan plan = plan_check(manifests, "");
+  REQUIRE(plan.reads.size() == 1);
+  CHECK(plan.reads[0].expected_size == 4u);
+  TempDir dir;
+  dir.write("a", "abc");
+  ReadRun run(plan.reads, dir.path(), 1);
+  const FileReadResult* r = nullptr;
+  while ((r = run.wait(0, std::chrono::milliseconds(100))) == nullptr) {
+  }
+  CHECK(r->size_mismatch);
+  CHECK(r->digests.empty());
+  FileResult judged = judge(manifests[0].entries[0], *r);
+  CHECK(judged.status == FileStatus::failed);
+  CHECK(judged.size_mismatch);
 }
