@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <thread>
 
 #include "cli/commands.h"
@@ -28,6 +29,11 @@ struct ManifestTally {
   std::uint64_t verified = 0;    // ok
 };
 
+// How coreutils names a manifest in messages: standard input by that name.
+std::string display_name(const std::string& manifest) {
+  return quote_name(manifest == "-" ? "standard input" : manifest);
+}
+
 std::string open_error_text(const FileResult& r) {
   if (r.status == FileStatus::special) return "not a regular file (FIFO, socket or device): not read";
   return error_text(r.error_number);
@@ -49,21 +55,26 @@ class CheckRun {
   }
 
  private:
+  // Every manifest is read before any file, so that the reads can be planned;
+  // a manifest that could not be read is reported at its place in the output.
   void load_manifests() {
     ParseOptions parse{o_.algorithm};
     for (const auto& path : o_.manifests) {
       auto m = load_manifest(path, parse);
       if (!m) {
-        diag(m.error().message);
-        exit_ = kExitError;
+        load_errors_.push_back({manifests_.size(), m.error().message});
         continue;
-      }
-      if (m->entries.empty()) {
-        diag(fmt::format("{}: no properly formatted checksum lines found", quote_name(path)));
-        exit_ = kExitError;
       }
       summary_.malformed_lines += m->malformed.size();
       manifests_.push_back(std::move(m.value()));
+    }
+  }
+
+  // Load errors of the manifests given before manifest `m` (all of them for SIZE_MAX).
+  void report_load_errors_before(std::size_t m) {
+    for (; next_load_error_ < load_errors_.size() && load_errors_[next_load_error_].before <= m; ++next_load_error_) {
+      diag(load_errors_[next_load_error_].message);
+      exit_ = kExitError;
     }
   }
 
@@ -88,6 +99,7 @@ class CheckRun {
 
     std::size_t slot = 0;
     for (std::size_t m = 0; m < manifests_.size(); ++m) {
+      report_load_errors_before(m);
       const Manifest& manifest = manifests_[m];
       ManifestTally tally;
       std::size_t next_malformed = 0;
@@ -109,13 +121,14 @@ class CheckRun {
       warn_malformed_before(manifest, SIZE_MAX, next_malformed);
       finish_manifest(manifest, tally);
     }
+    report_load_errors_before(SIZE_MAX);
     progress.finish();
   }
 
   void warn_malformed_before(const Manifest& m, std::size_t line, std::size_t& next) {
     for (; next < m.malformed.size() && m.malformed[next].line < line; ++next) {
       if (o_.warn) {
-        diag(fmt::format("{}: {}: improperly formatted {} checksum line", quote_name(m.name), m.malformed[next].line,
+        diag(fmt::format("{}: {}: improperly formatted {} checksum line", display_name(m.name), m.malformed[next].line,
                          algorithm_tag(m.main_algorithm)));
       }
     }
@@ -140,7 +153,8 @@ class CheckRun {
         }
         break;
       default:  // could not be opened or read
-        if (o_.ignore_missing && (r.status == FileStatus::missing || r.status == FileStatus::dangling_link)) break;
+        // Like sha256sum, --ignore-missing ignores "No such file or directory" only.
+        if (o_.ignore_missing && r.error_number == ENOENT) break;
         ++tally.unreadable;
         diag(fmt::format("{}: {}", quote_name(entry.path), open_error_text(r)));
         if (show_lines_) out(name + ": FAILED open or read\n");
@@ -149,7 +163,11 @@ class CheckRun {
   }
 
   void finish_manifest(const Manifest& m, const ManifestTally& t) {
-    if (m.entries.empty()) return;
+    if (m.entries.empty()) {
+      diag(fmt::format("{}: no properly formatted checksum lines found", display_name(m.name)));
+      exit_ = kExitError;
+      return;
+    }
     if (!o_.status) {
       if (!m.malformed.empty()) {
         diag(fmt::format("WARNING: {}", plural(m.malformed.size(), "line is improperly formatted",
@@ -175,7 +193,7 @@ class CheckRun {
     bool failed = t.mismatched || t.wrong_size || t.unreadable || (o_.strict && !m.malformed.empty()) ||
                   (t.unverified && !o_.allow_unknown_hashes);
     if (o_.ignore_missing && t.verified == 0 && t.mismatched == 0 && t.wrong_size == 0 && t.unverified == 0) {
-      diag(fmt::format("{}: no file was verified", quote_name(m.name)));
+      if (!o_.status) diag(fmt::format("{}: no file was verified", display_name(m.name)));
       failed = true;
     }
     if (failed && exit_ == kExitOk) exit_ = kExitFindings;
@@ -214,7 +232,13 @@ class CheckRun {
 
   const CheckOptions& o_;
   const bool show_lines_;
+  struct LoadError {
+    std::size_t before;  // index in manifests_ of the next manifest that loaded
+    std::string message;
+  };
   std::vector<Manifest> manifests_;
+  std::vector<LoadError> load_errors_;
+  std::size_t next_load_error_ = 0;
   std::vector<std::string> unlisted_;
   CheckPlan plan_;
   std::vector<CheckRecord> records_;

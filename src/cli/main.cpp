@@ -34,6 +34,7 @@ void add_check(CLI::App& app, CheckOptions& o, std::string& algo) {
       ->type_name("DIR");
   cmd->add_option("--algo", algo, "Algorithm of untagged lines (default: from the digest length)")->type_name("NAME");
   cmd->add_option("-j,--jobs", o.jobs, "Files read in parallel (default: one per core)")->type_name("N");
+  // As in coreutils, the last of --quiet, --status and --warn wins (see apply_output_mode).
   cmd->add_flag("--quiet", o.quiet, "Don't print OK for each verified file");
   cmd->add_flag("--status", o.status, "Print nothing; the exit status tells");
   cmd->add_flag("-w,--warn", o.warn, "Warn about each improperly formatted line");
@@ -44,6 +45,19 @@ void add_check(CLI::App& app, CheckOptions& o, std::string& algo) {
   cmd->add_option("--json", o.json, "Write a JSON report to FILE ('-' for standard output)")->type_name("FILE");
   cmd->add_option("--audit", o.audit_dirs, "Also list files under DIR that no manifest names")->type_name("DIR");
   cmd->add_flag("--no-progress", o.no_progress, "No progress line on a terminal");
+}
+
+// coreutils: each of --quiet, --status and --warn turns the other two off, so
+// the last one given wins.
+void apply_output_mode(const CLI::App& check, CheckOptions& o) {
+  for (const CLI::Option* opt : check.parse_order()) {
+    const std::string name = opt->get_name();
+    if (name == "--quiet" || name == "--status" || name == "--warn") {
+      o.quiet = name == "--quiet";
+      o.status = name == "--status";
+      o.warn = name == "--warn";
+    }
+  }
 }
 
 void add_manifest(CLI::App& app, ManifestCreateOptions& o, std::vector<std::string>& algos) {
@@ -84,6 +98,7 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
     if (!check_algo.empty()) check.algorithm = parse_algorithm_or_throw(check_algo);
+    apply_output_mode(*app.get_subcommand("check"), check);
     for (const auto& a : create_algos) create.algorithms.push_back(parse_algorithm_or_throw(a));
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);

@@ -57,14 +57,17 @@ FileReader::FileReader(std::atomic<std::uint64_t>* progress)
 
 FileReadResult FileReader::read(const std::string& path, AlgorithmSet algorithms,
                                 std::optional<std::uint64_t> expected_size) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+  // "-" is standard input, as in coreutils: the one special file that is read.
+  const bool stdin_name = path == "-";
+  int fd = stdin_name ? ::dup(0) : ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
   if (fd < 0) return classify_open_error(path, errno);
   FdCloser closer(fd);
 
   struct stat st{};
   if (::fstat(fd, &st) != 0) return failure(PathKind::unreadable, errno);
   if (S_ISDIR(st.st_mode)) return failure(PathKind::directory, EISDIR);
-  if (!S_ISREG(st.st_mode)) return failure(PathKind::special, 0);
+  if (!S_ISREG(st.st_mode) && !stdin_name) return failure(PathKind::special, 0);
+  if (!S_ISREG(st.st_mode)) expected_size.reset();  // a pipe has no size to compare
 
   FileReadResult r;
   r.size = static_cast<std::uint64_t>(st.st_size);

@@ -45,18 +45,26 @@ Status write_all(int fd, std::string_view data) {
 
 }  // namespace
 
-Result<std::string> read_stream(int fd, std::string_view what) {
-  std::string out;
+namespace {
+
+Status append_all(int fd, std::string& out) {
   char buf[1 << 16];
   for (;;) {
     ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n == 0) break;
+    if (n == 0) return {};
     if (n < 0) {
       if (errno == EINTR) continue;
-      return Error{fmt::format("{}: {}", what, error_text(errno))};
+      return Error{error_text(errno)};
     }
     out.append(buf, static_cast<std::size_t>(n));
   }
+}
+
+}  // namespace
+
+Result<std::string> read_stream(int fd) {
+  std::string out;
+  if (auto s = append_all(fd, out); !s) return s.error();
   return out;
 }
 
@@ -69,9 +77,8 @@ Result<std::string> read_file(const std::string& path) {
   if (!S_ISREG(st.st_mode)) return Error{"not a regular file"};
   std::string out;
   out.reserve(static_cast<std::size_t>(st.st_size));
-  auto r = read_stream(fd.get(), "read");
-  if (!r) return Error{r.error().message.substr(6)};  // drop "read: "
-  return std::move(r.value());
+  if (auto s = append_all(fd.get(), out); !s) return s.error();
+  return out;
 }
 
 Status write_file_atomic(const std::string& path, std::string_view data) {

@@ -14,8 +14,8 @@ namespace lv {
 
 // Reads a whole regular file. Refuses directories and special files.
 Result<std::string> read_file(const std::string& path);
-// Reads a descriptor to its end (for standard input); `what` names it in errors.
-Result<std::string> read_stream(int fd, std::string_view what);
+// Reads a descriptor to its end (for standard input); errors are the errno text.
+Result<std::string> read_stream(int fd);
 
 // Writes `data` to `path` atomically: `path.tmp-XXXXXX` in the same folder,
 // fsync'd, then renamed. On failure nothing is left under either name.

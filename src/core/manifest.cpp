@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "core/fs.h"
+#include "core/names.h"
 
 namespace lv {
 
@@ -35,26 +36,30 @@ void normalize_digests(ManifestEntry& entry) {
           d.end());
 }
 
+std::string manifest_display_name(std::string_view path) {
+  return quote_name(path == "-" ? "standard input" : path);
+}
+
 Result<Manifest> parse_manifest(std::string_view text, std::string name, const ParseOptions& options) {
   std::string_view body = text;
   if (body.starts_with("\xEF\xBB\xBF")) body.remove_prefix(3);  // a UTF-8 BOM from Windows editors
   std::size_t first = body.find_first_not_of(" \t\r\n");
   if (first != std::string_view::npos && body[first] == '{') {
     auto m = parse_json_manifest(body, name);
-    if (!m) return with_context(fmt::format("reading manifest '{}'", name), m.error());
+    if (!m) return with_context(manifest_display_name(name), m.error());
     return m;
   }
   if (body.starts_with("%%%% HASHDEEP-1.0")) {
     auto m = parse_hashdeep_manifest(body, name);
-    if (!m) return with_context(fmt::format("reading manifest '{}'", name), m.error());
+    if (!m) return with_context(manifest_display_name(name), m.error());
     return m;
   }
   return parse_text_manifest(text, std::move(name), options);
 }
 
 Result<Manifest> load_manifest(const std::string& path, const ParseOptions& options) {
-  auto text = path == "-" ? read_stream(0, "standard input") : read_file(path);
-  if (!text) return with_context(fmt::format("reading manifest '{}'", path), text.error());
+  auto text = path == "-" ? read_stream(0) : read_file(path);
+  if (!text) return with_context(manifest_display_name(path), text.error());
   return parse_manifest(text.value(), path, options);
 }
 

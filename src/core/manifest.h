@@ -57,7 +57,10 @@ struct ParseOptions {
 
 // Detects the format from the content, whatever the file's name.
 Result<Manifest> parse_manifest(std::string_view text, std::string name, const ParseOptions& options);
-// Reads `path` ("-" is standard input) and parses it; errors name the file.
+// How messages name a manifest: quoted like coreutils, "-" as 'standard input'.
+std::string manifest_display_name(std::string_view path);
+// Reads `path` ("-" is standard input) and parses it; errors name the file
+// (`'x y.sums': No such file or directory`, `m.json: line 3: invalid JSON: ...`).
 Result<Manifest> load_manifest(const std::string& path, const ParseOptions& options);
 
 // The individual parsers, for tests and callers that know the format.

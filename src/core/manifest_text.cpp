@@ -48,10 +48,8 @@ LineOutcome set_name(ManifestEntry& e, std::string_view raw_name, bool escaped, 
   return LineOutcome{{}, tagged};
 }
 
-// `TAG (name) = HASH`, from after the optional backslash.
-LineOutcome parse_tagged(std::string_view rest, Algorithm algorithm, std::size_t tag_len, bool escaped,
-                         ManifestEntry& e) {
-  std::string_view s = rest.substr(tag_len + 2);  // past "TAG ("
+// `TAG (name) = HASH`, from after the opening parenthesis.
+LineOutcome parse_tagged(std::string_view s, Algorithm algorithm, bool escaped, ManifestEntry& e) {
   std::size_t close = s.rfind(')');
   if (close == std::string_view::npos) return bad("tagged line without ')'");
   std::string_view raw_name = s.substr(0, close);
@@ -66,7 +64,12 @@ LineOutcome parse_tagged(std::string_view rest, Algorithm algorithm, std::size_t
   return set_name(e, raw_name, escaped, true);
 }
 
-LineOutcome parse_line(std::string_view line, const ParseOptions& options, ManifestEntry& e) {
+// coreutils reads `HASH  name` and `HASH *name` (two characters after the
+// digest) and, as `md5 -r` writes it, `HASH name` (one blank): the "reversed"
+// form. A manifest may use one or the other, never both: the first line decides.
+enum class Separator { undecided, standard, reversed };
+
+LineOutcome parse_line(std::string_view line, const ParseOptions& options, Separator& separator, ManifestEntry& e) {
   if (line.find('\0') != std::string_view::npos) return bad("NUL byte in line");
   std::size_t i = 0;
   while (i < line.size() && is_blank(line[i])) ++i;
@@ -77,15 +80,13 @@ LineOutcome parse_line(std::string_view line, const ParseOptions& options, Manif
   }
   std::string_view rest = line.substr(i);
 
-  // Tagged: an algorithm name (letters, digits, '-') followed by " (".
+  // Tagged: an algorithm name (letters, digits, '-'), an optional space, "(".
   std::size_t tag_len = 0;
-  while (tag_len < rest.size() &&
-         (is_ascii_alnum(rest[tag_len]) || rest[tag_len] == '-')) {
-    ++tag_len;
-  }
-  if (tag_len > 0 && rest.substr(tag_len, 2) == " (") {
+  while (tag_len < rest.size() && (is_ascii_alnum(rest[tag_len]) || rest[tag_len] == '-')) ++tag_len;
+  std::size_t paren = tag_len < rest.size() && rest[tag_len] == ' ' ? tag_len + 1 : tag_len;
+  if (tag_len > 0 && paren < rest.size() && rest[paren] == '(') {
     std::string_view tag = rest.substr(0, tag_len);
-    if (auto a = algorithm_from_tag(tag)) return parse_tagged(rest, *a, tag_len, escaped, e);
+    if (auto a = algorithm_from_tag(tag)) return parse_tagged(rest.substr(paren + 1), *a, escaped, e);
     if (!is_hex(tag)) return bad(fmt::format("unsupported algorithm '{}'", tag));
   }
 
@@ -107,8 +108,15 @@ LineOutcome parse_line(std::string_view line, const ParseOptions& options, Manif
     algorithm = *a;
   }
   std::size_t name_at = hex_len + 1;
-  if (name_at < rest.size() && (rest[name_at] == ' ' || rest[name_at] == '*')) ++name_at;
-  std::string_view raw_name = rest.substr(std::min(name_at, rest.size()));
+  const bool one_blank = rest.size() - name_at <= 1 || (rest[name_at] != ' ' && rest[name_at] != '*');
+  if (one_blank) {
+    if (separator == Separator::standard) return bad("one blank after the digest where earlier lines have two");
+    separator = Separator::reversed;
+  } else if (separator != Separator::reversed) {
+    separator = Separator::standard;
+    ++name_at;  // the type flag: ' ' text, '*' binary
+  }
+  std::string_view raw_name = rest.substr(name_at);
   e.digests.push_back(*digest_from_hex(algorithm, rest.substr(0, hex_len)));
   return set_name(e, raw_name, escaped, false);
 }
@@ -122,6 +130,7 @@ Manifest parse_text_manifest(std::string_view text, std::string name, const Pars
   std::array<std::size_t, kAlgorithmCount> algorithm_lines{};
   bool any_tagged = false;
   bool any_untagged = false;
+  Separator separator = Separator::undecided;
   m.entries.reserve(static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) + 1);
 
   std::size_t line_no = 0;
@@ -135,7 +144,7 @@ Manifest parse_text_manifest(std::string_view text, std::string name, const Pars
     if (line.empty() || line.front() == '#') continue;
 
     ManifestEntry& e = m.entries.emplace_back();
-    LineOutcome outcome = parse_line(line, options, e);
+    LineOutcome outcome = parse_line(line, options, separator, e);
     if (!outcome.reason.empty()) {
       m.entries.pop_back();
       m.malformed.push_back({line_no, std::move(outcome.reason)});

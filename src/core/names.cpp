@@ -106,45 +106,71 @@ void append_escape(std::string& out, unsigned char c) {
 
 }  // namespace
 
+namespace {
+
+// Length of the printable character at p: 1 for printable ASCII, 2-4 for a
+// valid UTF-8 sequence that is not a C1 control; 0 when the byte must be escaped.
+std::size_t printable_length(std::string_view s, std::size_t i) {
+  auto c = static_cast<unsigned char>(s[i]);
+  if (c < 0x80) return is_control(c) ? 0 : 1;
+  std::size_t len = (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
+  if (len == 0 || i + len > s.size() || !is_valid_utf8(s.substr(i, len))) return 0;
+  if (len == 2) {
+    std::uint32_t cp = (c & 0x1fu) << 6 | (static_cast<unsigned char>(s[i + 1]) & 0x3fu);
+    if (cp < 0xa0) return 0;  // C1 controls U+0080..U+009F
+  }
+  return len;
+}
+
+}  // namespace
+
 std::string quote_name(std::string_view name) {
   bool needs_quotes = name.empty();
-  bool needs_escapes = !is_valid_utf8(name);
+  bool needs_escapes = false;
   bool single_quote = false;
   bool unsafe_in_double_quotes = false;
-  for (std::size_t i = 0; i < name.size(); ++i) {
-    auto c = static_cast<unsigned char>(name[i]);
-    if (is_control(c)) {
+  for (std::size_t i = 0; i < name.size();) {
+    std::size_t len = printable_length(name, i);
+    if (len == 0) {
       needs_escapes = true;
-    } else if (c == '\'') {
+      ++i;
+      continue;
+    }
+    char c = name[i];
+    if (c == '\'') {
       single_quote = true;
       needs_quotes = true;
-    } else if (std::string_view(" !\"$&()*;<=>?[\\]^`|:").find(static_cast<char>(c)) != std::string_view::npos) {
+    } else if (len == 1 && std::string_view(" !\"$&()*;<=>?[\\]^`|:").find(c) != std::string_view::npos) {
       needs_quotes = true;
     } else if ((c == '#' || c == '~') && i == 0) {
       needs_quotes = true;
     }
-    if (std::string_view("$`\\\"").find(static_cast<char>(c)) != std::string_view::npos) {
-      unsafe_in_double_quotes = true;
-    }
+    if (len == 1 && std::string_view("$`\\\"").find(c) != std::string_view::npos) unsafe_in_double_quotes = true;
+    i += len;
   }
   if (!needs_quotes && !needs_escapes) return std::string(name);
-  if (!needs_escapes && single_quote && !unsafe_in_double_quotes) {
-    return "\"" + std::string(name) + "\"";
-  }
-  // Invalid UTF-8 bytes are escaped too, as in the C locale.
-  const bool utf8 = !needs_escapes || is_valid_utf8(name);
+  if (!needs_escapes && single_quote && !unsafe_in_double_quotes) return "\"" + std::string(name) + "\"";
+
+  // Single quotes, with runs of unprintable bytes as $'\ooo' pieces between them.
   std::string out = "'";
-  for (char ch : name) {
-    auto c = static_cast<unsigned char>(ch);
-    if (c == '\'') {
-      out += "'\\''";
-    } else if (is_control(c) || (!utf8 && c >= 0x80)) {
-      out += "'$'";
-      append_escape(out, c);
-      out += "''";
-    } else {
-      out.push_back(ch);
+  bool in_escape = false;
+  for (std::size_t i = 0; i < name.size();) {
+    std::size_t len = printable_length(name, i);
+    if (len == 0) {
+      if (!in_escape) out += "'$'";
+      in_escape = true;
+      append_escape(out, static_cast<unsigned char>(name[i]));
+      ++i;
+      continue;
     }
+    if (in_escape) out += "''";
+    in_escape = false;
+    if (name[i] == '\'') {
+      out += "'\\''";
+    } else {
+      out.append(name.substr(i, len));
+    }
+    i += len;
   }
   out += "'";
   return out;

@@ -9,7 +9,7 @@
 namespace lv {
 
 // An operation that could not run. `message` is a whole sentence fragment that
-// already carries its context ("reading manifest 'SUMS': line 3: ..."); each
+// already carries its context ("SUMS: line 3: ..."); each
 // layer that adds context prefixes it with with_context().
 struct Error {
   std::string message;

@@ -60,5 +60,5 @@ TEST_CASE("hashdeep structural errors name the line") {
   auto whole = parse_manifest("%%%% HASHDEEP-1.0\n%%%% size,tiger,filename\n", "audit.txt", {});
   REQUIRE_FALSE(whole.ok());
   CHECK(whole.error().message ==
-        "reading manifest 'audit.txt': line 2: no supported digest column (md5, sha1, sha256)");
+        "audit.txt: line 2: no supported digest column (md5, sha1, sha256)");
 }

@@ -65,8 +65,8 @@ TEST_CASE("bad JSON entries are malformed, with line and index") {
 TEST_CASE("JSON documents that cannot be read are errors with context") {
   auto truncated = parse_manifest("{\"files\": [\n {\"path\": \"a\"},\n {\"path\": ", "m.json", {});
   REQUIRE_FALSE(truncated.ok());
-  CHECK(truncated.error().message.starts_with("reading manifest 'm.json': "));
-  CHECK(truncated.error().message.find("invalid JSON") != std::string::npos);
+  CHECK(truncated.error().message ==
+        "m.json: line 3: invalid JSON: the document ends inside an object or array (truncated?)");
 
   auto not_object = parse_json_manifest("[1, 2]", "m.json");
   REQUIRE_FALSE(not_object.ok());

@@ -73,7 +73,7 @@ TEST_CASE("BSD tags, with escapes and several algorithms") {
 
 TEST_CASE("malformed lines are counted with their line and reason") {
   Manifest m = parse("garbage\n" + kAbc + "\n" + kAbc.substr(1) + "  x\nSHA3-256 (x) = 00\nSHA256 (x) = 12\n" +
-                     kAbc + "  \n\\" + kAbc + "  bad\\q\n" + std::string("SHA256 x) = ") + kAbc + "\n");
+                     "SHA256 () = " + kAbc + "\n\\" + kAbc + "  bad\\q\n" + std::string("SHA256 x) = ") + kAbc + "\n");
   CHECK(m.entries.empty());
   REQUIRE(m.malformed.size() == 8);
   CHECK(m.malformed[0].line == 1);
@@ -125,4 +125,23 @@ TEST_CASE("a million-line manifest parses") {
   Manifest m = parse(text);
   CHECK(m.entries.size() == 1000000);
   CHECK(m.entries.back().path == "images/GCC_train_999999.jpg");
+}
+
+TEST_CASE("one blank after the digest is the reversed form; a manifest keeps one form") {
+  Manifest reversed = parse(kAbc + " a\n" + kAbc + "\tb\n" + kAbc + "  c\n");
+  REQUIRE(reversed.entries.size() == 3);
+  CHECK(reversed.entries[0].path == "a");
+  CHECK(reversed.entries[1].path == "b");
+  CHECK(reversed.entries[2].path == " c");  // as coreutils reads it
+  Manifest standard = parse(kAbc + "  a\n" + kAbc + " b\n");
+  REQUIRE(standard.entries.size() == 1);
+  REQUIRE(standard.malformed.size() == 1);
+  CHECK(standard.malformed[0].reason == "one blank after the digest where earlier lines have two");
+}
+
+TEST_CASE("a tag without a space before the parenthesis") {
+  Manifest m = parse("SHA256(f) = " + kAbc + "\nBLAKE2b(g) = " + std::string(128, 'a') + "\n");
+  REQUIRE(m.entries.size() == 2);
+  CHECK(m.entries[0].path == "f");
+  CHECK(m.entries[1].digests.front().algorithm == Algorithm::blake2b);
 }

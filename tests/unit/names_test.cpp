@@ -41,3 +41,11 @@ TEST_CASE("UTF-8 validation") {
   CHECK_FALSE(is_valid_utf8("\xed\xa0\x80"));  // surrogate
   CHECK_FALSE(is_valid_utf8("\xe2\x82"));      // truncated
 }
+
+TEST_CASE("unprintable bytes are escaped in runs, printable UTF-8 stays") {
+  CHECK(quote_name("a\t") == "'a'$'\\t'");
+  CHECK(quote_name("\xff\xfe") == "''$'\\377\\376'");
+  CHECK(quote_name("caf\xc3\xa9\xff") == "'café'$'\\377'");
+  CHECK(quote_name("c1\xc2\x80") == "'c1'$'\\302\\200'");
+  CHECK(quote_name("n\nl") == "'n'$'\\n''l'");
+}
