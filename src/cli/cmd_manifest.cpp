@@ -56,6 +56,7 @@ int run_manifest_create(const ManifestCreateOptions& o) {
       diag(p);
       exit = kExitFindings;
     }
+    for (const auto& s : walked->skipped) diag(fmt::format("skipped {}", s));
     for (auto& f : walked->files) {
       std::string fs_path = join_path(path, f.relative);
       if (!output_norm.empty() && normalize_path(fs_path) == output_norm) continue;  // not the manifest itself

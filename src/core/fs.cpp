@@ -124,9 +124,17 @@ void walk_dir(int dir_fd, const std::string& prefix, const std::string& shown, W
     } else if (S_ISREG(st.st_mode)) {
       out.files.push_back({rel, static_cast<std::uint64_t>(st.st_size)});
     } else if (S_ISLNK(st.st_mode)) {
-      if (::fstatat(dir_fd, d->d_name, &st, 0) == 0 && S_ISREG(st.st_mode)) {
+      if (::fstatat(dir_fd, d->d_name, &st, 0) != 0) {
+        out.skipped.push_back(fmt::format("{}: symbolic link to nothing readable ({})", join_path(shown, name),
+                                          error_text(errno)));
+      } else if (S_ISREG(st.st_mode)) {
         out.files.push_back({rel, static_cast<std::uint64_t>(st.st_size)});
+      } else {
+        out.skipped.push_back(fmt::format("{}: symbolic link to a folder or special file, not followed",
+                                          join_path(shown, name)));
       }
+    } else {
+      out.skipped.push_back(fmt::format("{}: not a regular file (FIFO, socket or device)", join_path(shown, name)));
     }
   }
   for (const auto& name : subdirs) {
@@ -150,6 +158,8 @@ Result<WalkResult> walk_files(const std::string& root) {
   walk_dir(fd, "", root, out);
   std::sort(out.files.begin(), out.files.end(),
             [](const WalkedFile& a, const WalkedFile& b) { return a.relative < b.relative; });
+  std::sort(out.problems.begin(), out.problems.end());
+  std::sort(out.skipped.begin(), out.skipped.end());
   return out;
 }
 

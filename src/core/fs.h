@@ -28,10 +28,13 @@ struct WalkedFile {
 
 // Regular files under `root` (and symlinks to regular files), sorted bytewise by
 // relative path. Symlinked folders are not followed, so link loops cannot hang it.
-// Entries that cannot be read are returned in `problems` as "path: reason".
+// Folders that cannot be read are in `problems` ("path: reason"); what is
+// neither a file nor a folder (dangling links, FIFOs, sockets, devices, links
+// to folders) is in `skipped` ("path: what it is").
 struct WalkResult {
   std::vector<WalkedFile> files;
   std::vector<std::string> problems;
+  std::vector<std::string> skipped;
 };
 Result<WalkResult> walk_files(const std::string& root);
 

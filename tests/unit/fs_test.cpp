@@ -26,6 +26,10 @@ TEST_CASE("the walk is sorted bytewise by whole path and does not follow folder 
   CHECK(names == std::vector<std::string>{"B", "a-c", "a/b", "link-to-file", "z/deep/er/f"});
   CHECK(w->files[2].size == 2);
   CHECK(w->problems.empty());
+  CHECK(w->skipped == std::vector<std::string>{
+                          dir / "a/loop: symbolic link to a folder or special file, not followed",
+                          dir / "dangling: symbolic link to nothing readable (No such file or directory)",
+                          dir / "link-to-dir: symbolic link to a folder or special file, not followed"});
 }
 
 TEST_CASE("walking a missing folder is an error naming it") {
