@@ -1,0 +1,438 @@
+#include "core/records.h"
+
+#include <fcntl.h>
+#include <simdjson.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "core/file_reader.h"
+#include "core/names.h"
+
+namespace lv {
+namespace {
+
+namespace od = simdjson::ondemand;
+
+bool is_ws(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+
+// The bytes of the input that are in memory: [base, base + data.size()).
+class Window {
+ public:
+  Window(int fd, std::string_view whole, std::size_t block) : fd_(fd), block_(block) {
+    if (fd_ < 0) {
+      view_ = whole;
+      eof_ = true;
+    }
+  }
+
+  std::uint64_t base() const { return base_; }
+  std::uint64_t limit() const { return base_ + bytes().size(); }
+  bool eof() const { return eof_; }
+  std::string_view bytes() const { return fd_ < 0 ? view_ : std::string_view(buf_); }
+  char at(std::uint64_t pos) const { return bytes()[pos - base_]; }
+  std::string_view slice(std::uint64_t from, std::uint64_t to) const { return bytes().substr(from - base_, to - from); }
+
+  // Reads one more block, first dropping what lies before `keep_from`.
+  Status more(std::uint64_t keep_from) {
+    if (eof_) return {};
+    std::size_t drop = static_cast<std::size_t>(keep_from - base_);
+    lines_dropped_ += static_cast<std::uint64_t>(std::count(buf_.begin(), buf_.begin() + static_cast<std::ptrdiff_t>(drop), '\n'));
+    buf_.erase(0, drop);
+    base_ = keep_from;
+    std::size_t old = buf_.size();
+    buf_.resize(old + block_);
+    for (;;) {
+      ssize_t n = ::read(fd_, buf_.data() + old, block_);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        buf_.resize(old);
+        return Error{error_text(errno)};
+      }
+      buf_.resize(old + static_cast<std::size_t>(n));
+      if (n == 0) eof_ = true;
+      return {};
+    }
+  }
+
+  // 1-based line of a position inside the window.
+  std::uint64_t line_of(std::uint64_t pos) const {
+    auto b = bytes();
+    std::size_t upto = static_cast<std::size_t>(std::min(pos, limit()) - base_);
+    return lines_dropped_ + static_cast<std::uint64_t>(std::count(b.begin(), b.begin() + static_cast<std::ptrdiff_t>(upto), '\n')) + 1;
+  }
+
+ private:
+  int fd_;
+  std::size_t block_;
+  std::string buf_;
+  std::string_view view_;
+  std::uint64_t base_ = 0;
+  std::uint64_t lines_dropped_ = 0;
+  bool eof_ = false;
+};
+
+std::size_t first_invalid_utf8(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    std::size_t len = (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
+    if (len == 0 || i + len > s.size() || !is_valid_utf8(s.substr(i, len))) return i;
+    i += len;
+  }
+  return std::string_view::npos;
+}
+
+// On-Demand validates only what is read: walk every value, so that a record
+// file Python's json would reject (a bad literal, escape or number, too deep
+// a nesting) is rejected here too. Iterative in the data, recursive in depth,
+// which is bounded.
+constexpr int kMaxDepth = 512;
+
+simdjson::error_code validate(od::value v, int depth) {
+  if (depth > kMaxDepth) return simdjson::DEPTH_ERROR;
+  od::json_type type;
+  if (auto e = v.type().get(type)) return e;
+  switch (type) {
+    case od::json_type::object: {
+      od::object obj;
+      if (auto e = v.get_object().get(obj)) return e;
+      for (auto field : obj) {
+        std::string_view key;
+        if (auto e = field.unescaped_key().get(key)) return e;
+        od::value child;
+        if (auto e = field.value().get(child)) return e;
+        if (auto e = validate(child, depth + 1)) return e;
+      }
+      return simdjson::SUCCESS;
+    }
+    case od::json_type::array: {
+      od::array arr;
+      if (auto e = v.get_array().get(arr)) return e;
+      for (auto element : arr) {
+        od::value child;
+        if (auto e = element.get(child)) return e;
+        if (auto e = validate(child, depth + 1)) return e;
+      }
+      return simdjson::SUCCESS;
+    }
+    case od::json_type::string: {
+      std::string_view s;
+      return v.get_string().get(s);
+    }
+    case od::json_type::number: {
+      od::number n;
+      return v.get_number().get(n);
+    }
+    case od::json_type::boolean: {
+      bool b;
+      return v.get_bool().get(b);
+    }
+    case od::json_type::null: {
+      bool is_null = false;
+      if (auto e = v.is_null().get(is_null)) return e;
+      return is_null ? simdjson::SUCCESS : simdjson::N_ATOM_ERROR;
+    }
+  }
+  return simdjson::INCORRECT_TYPE;
+}
+
+class Scanner {
+ public:
+  Scanner(int fd, std::string_view text, std::string_view name, const ScanOptions& options, const BatchHandler& handler)
+      : window_(fd, text, options.read_block), name_(name), options_(options), handler_(handler) {}
+
+  Status run();
+
+ private:
+  enum class Need { done, more, error };
+
+  Error error_at(std::uint64_t pos, std::string_view what) const {
+    return Error{fmt::format("{}: byte {} (line {}): {}", name_, pos, window_.line_of(pos), what)};
+  }
+  // Makes byte `pos` available; false at the end of the input.
+  Result<bool> have(std::uint64_t pos) {
+    while (pos >= window_.limit()) {
+      if (window_.eof()) return false;
+      if (auto s = window_.more(batch_begin_); !s) return Error{fmt::format("{}: {}", name_, s.error().message)};
+    }
+    return true;
+  }
+  Result<std::uint64_t> skip_ws(std::uint64_t pos) {
+    for (;;) {
+      auto h = have(pos);
+      if (!h) return h.error();
+      if (!h.value() || !is_ws(window_.at(pos))) return pos;
+      ++pos;
+    }
+  }
+  Result<std::uint64_t> scan_element(std::uint64_t begin);
+  Status flush(std::uint64_t text_end, bool last);
+  Status parse_batch(RecordBatch& batch);
+
+  Window window_;
+  std::string_view name_;
+  const ScanOptions& options_;
+  const BatchHandler& handler_;
+  std::uint64_t batch_begin_ = 0;
+  std::uint64_t next_index_ = 0;
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> spans_;  // records of the batch
+  bool first_batch_ = true;
+  od::parser parser_;
+  std::vector<char> padded_;
+};
+
+// Finds the end of the top-level element starting at `begin`: strings are
+// skipped with memchr, brackets counted (no recursion, so nesting depth costs
+// nothing here; simdjson bounds it when the batch is parsed).
+Result<std::uint64_t> Scanner::scan_element(std::uint64_t begin) {
+  std::uint64_t pos = begin;
+  std::int64_t depth = 0;
+  bool in_string = false;
+  for (;;) {
+    if (pos - begin > options_.max_record_bytes) {
+      return error_at(begin, fmt::format("record {} is larger than {} MB", next_index_, options_.max_record_bytes >> 20));
+    }
+    auto h = have(pos);
+    if (!h) return h.error();
+    if (!h.value()) {
+      return error_at(pos, fmt::format("the file ends inside record {} (truncated?)", next_index_));
+    }
+    std::string_view rest = window_.bytes().substr(static_cast<std::size_t>(pos - window_.base()));
+    if (in_string) {
+      const char* q = static_cast<const char*>(std::memchr(rest.data(), '"', rest.size()));
+      if (q == nullptr) {
+        pos += rest.size();
+        continue;
+      }
+      std::uint64_t quote = pos + static_cast<std::uint64_t>(q - rest.data());
+      // Escaped when preceded by an odd run of backslashes (within the string).
+      std::uint64_t slashes = 0;
+      while (quote - slashes > begin && window_.at(quote - slashes - 1) == '\\') ++slashes;
+      pos = quote + 1;
+      if (slashes % 2 == 0) {
+        in_string = false;
+        if (depth == 0) return pos;
+      }
+      continue;
+    }
+    std::size_t i = 0;
+    for (; i < rest.size(); ++i) {
+      char c = rest[i];
+      if (c == '"') {
+        in_string = true;
+        ++i;
+        break;
+      }
+      if (c == '{' || c == '[') {
+        ++depth;
+      } else if (c == '}' || c == ']') {
+        if (depth == 0) return pos + i;  // the array's ']' after a scalar
+        if (--depth == 0) return pos + i + 1;
+      } else if (depth == 0 && (c == ',' || is_ws(c))) {
+        return pos + i;  // end of a scalar
+      }
+    }
+    pos += i;
+  }
+}
+
+Status Scanner::run() {
+  auto start = skip_ws(0);
+  if (!start) return start.error();
+  std::uint64_t pos = start.value();
+  auto h = have(pos);
+  if (!h) return h.error();
+  if (!h.value()) return error_at(pos, "empty file: expected a JSON array of records");
+  if (window_.at(pos) == '\xEF') {
+    return error_at(pos, "a UTF-8 byte order mark: JSON must not start with one (RFC 8259)");
+  }
+  if (window_.at(pos) != '[') {
+    return error_at(pos, fmt::format("expected '[' (a JSON array of records), found '{}'", window_.at(pos)));
+  }
+  auto p = skip_ws(pos + 1);
+  if (!p) return p.error();
+  pos = p.value();
+  if (!(h = have(pos)).value()) return error_at(pos, "the file ends inside the array (truncated?)");
+  bool closed = window_.at(pos) == ']';
+  while (!closed) {
+    std::uint64_t begin = pos;
+    auto end = scan_element(begin);
+    if (!end) return end.error();
+    spans_.emplace_back(begin, end.value());
+    ++next_index_;
+    auto sep = skip_ws(end.value());
+    if (!sep) return sep.error();
+    pos = sep.value();
+    if (!(h = have(pos)) || !h.value()) {
+      if (!h) return h.error();
+      return error_at(pos, "the file ends inside the array (truncated?)");
+    }
+    char c = window_.at(pos);
+    if (c == ']') {
+      closed = true;
+      break;
+    }
+    if (c != ',') return error_at(pos, fmt::format("expected ',' or ']' after record {}", next_index_ - 1));
+    auto next = skip_ws(pos + 1);
+    if (!next) return next.error();
+    pos = next.value();
+    if (!(h = have(pos)) || !h.value()) {
+      if (!h) return h.error();
+      return error_at(pos, "the file ends inside the array (truncated?)");
+    }
+    if (window_.at(pos) == ']') return error_at(pos, "a trailing comma after the last record");
+    if (pos - batch_begin_ >= options_.batch_bytes) {
+      if (auto s = flush(pos, false); !s) return s;
+    }
+  }
+  auto tail = skip_ws(pos + 1);
+  if (!tail) return tail.error();
+  if (!(h = have(tail.value()))) return h.error();
+  if (h.value()) return error_at(tail.value(), "content after the end of the array");
+  return flush(tail.value(), true);
+}
+
+Status Scanner::flush(std::uint64_t text_end, bool last) {
+  RecordBatch batch;
+  batch.begin = batch_begin_;
+  batch.text = window_.slice(batch_begin_, text_end);
+  batch.first = first_batch_;
+  batch.last = last;
+  if (!spans_.empty()) {
+    if (auto s = parse_batch(batch); !s) return s;
+  }
+  if (auto s = handler_(batch); !s) return s;
+  spans_.clear();
+  batch_begin_ = text_end;
+  first_batch_ = false;
+  return {};
+}
+
+Status Scanner::parse_batch(RecordBatch& batch) {
+  const std::uint64_t first = spans_.front().first;
+  const std::uint64_t last_end = spans_.back().second;
+  std::string_view body = window_.slice(first, last_end);
+  if (std::size_t bad = first_invalid_utf8(body); bad != std::string_view::npos) {
+    return error_at(first + bad, "invalid UTF-8");
+  }
+  // simdjson reads a padded copy: '[' + the records and their separators + ']'.
+  padded_.resize(body.size() + 2 + simdjson::SIMDJSON_PADDING);
+  padded_[0] = '[';
+  std::memcpy(padded_.data() + 1, body.data(), body.size());
+  padded_[body.size() + 1] = ']';
+  simdjson::padded_string_view json(padded_.data(), body.size() + 2, padded_.size());
+  auto offset_of = [&](const char* p) { return first + static_cast<std::uint64_t>(p - padded_.data()) - 1; };
+
+  od::document doc;
+  auto fail = [&](simdjson::error_code e, const char* where) -> Status {
+    std::uint64_t at = where ? offset_of(where) : first;
+    return error_at(std::clamp(at, first, last_end), fmt::format("invalid JSON: {}", simdjson::error_message(e)));
+  };
+  if (auto e = parser_.iterate(json).get(doc)) return fail(e, nullptr);
+  od::array array;
+  if (auto e = doc.get_array().get(array)) return fail(e, nullptr);
+
+  batch.records.reserve(spans_.size());
+  std::uint64_t index = next_index_ - spans_.size();
+  for (auto element : array) {
+    od::value v;
+    if (auto e = element.get(v)) {
+      const char* at = nullptr;
+      if (doc.current_location().get(at) != simdjson::SUCCESS) at = nullptr;
+      return fail(e, at);
+    }
+    Record r;
+    r.index = index;
+    std::size_t k = static_cast<std::size_t>(index - (next_index_ - spans_.size()));
+    r.begin = spans_[k].first;
+    r.end = spans_[k].second;
+    ++index;
+    const char* record_at = padded_.data() + 1 + (r.begin - first);
+    od::object obj;
+    auto type_error = v.get_object().get(obj);
+    if (type_error == simdjson::INCORRECT_TYPE) {
+      r.is_object = false;
+      if (auto e = validate(v, 1)) return fail(e, record_at);
+      batch.records.push_back(r);
+      continue;
+    }
+    if (type_error) return fail(type_error, record_at);
+    for (auto field : obj) {
+      std::string_view key;
+      if (auto e = field.unescaped_key().get(key)) return fail(e, record_at);
+      od::value fv;
+      if (auto e = field.value().get(fv)) return fail(e, record_at);
+      if (key == "image") {
+        if (r.image_kind != ImageKind::absent) {
+          r.image_kind = ImageKind::duplicate;
+          continue;
+        }
+        std::string_view raw = fv.raw_json_token();
+        std::string_view s;
+        auto e = fv.get_string().get(s);
+        if (e == simdjson::INCORRECT_TYPE) {
+          r.image_kind = ImageKind::not_string;
+          if (auto ve = validate(fv, 2)) return fail(ve, raw.data());
+          continue;
+        }
+        if (e) return fail(e, raw.data());
+        r.image_kind = ImageKind::string;
+        r.image = s;
+        std::size_t close = raw.rfind('"');
+        r.image_begin = offset_of(raw.data());
+        r.image_end = offset_of(raw.data() + close + 1);
+      } else if (key == "id") {
+        std::string_view raw = fv.raw_json_token();
+        std::string_view s;
+        if (fv.get_string().get(s) == simdjson::SUCCESS) {
+          r.id = s;
+        } else {
+          if (auto e = validate(fv, 2)) return fail(e, raw.data());
+          while (!raw.empty() && is_ws(raw.back())) raw.remove_suffix(1);
+          r.id = raw;  // a number (or another scalar) as written
+        }
+      } else if (options_.extra_fields && (key == "url" || key == "caption" || key == "blip_caption")) {
+        std::string_view s;
+        if (fv.get_string().get(s) != simdjson::SUCCESS) {
+          if (auto e = validate(fv, 2)) return fail(e, record_at);
+          continue;
+        }
+        (key == "url" ? r.url : key == "caption" ? r.caption : r.blip_caption) = s;
+      } else if (auto e = validate(fv, 2)) {
+        const char* at = nullptr;
+        if (doc.current_location().get(at) != simdjson::SUCCESS) at = record_at;
+        return fail(e, at);
+      }
+    }
+    batch.records.push_back(r);
+  }
+  return {};
+}
+
+}  // namespace
+
+Status scan_records_in(std::string_view text, std::string_view name, const ScanOptions& options,
+                       const BatchHandler& on_batch) {
+  return Scanner(-1, text, name, options, on_batch).run();
+}
+
+Status scan_records(const std::string& path, const ScanOptions& options, const BatchHandler& on_batch) {
+  const bool stdin_input = path == "-";
+  int fd = stdin_input ? 0 : ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  const std::string name = quote_name(stdin_input ? "standard input" : path);
+  if (fd < 0) return Error{fmt::format("{}: {}", name, error_text(errno))};
+  Status s = Scanner(fd, {}, name, options, on_batch).run();
+  if (!stdin_input) ::close(fd);
+  return s;
+}
+
+}  // namespace lv

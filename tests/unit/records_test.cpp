@@ -1,0 +1,153 @@
+#include "core/records.h"
+
+#include <doctest/doctest.h>
+
+#include "test_util.h"
+
+using namespace lv;
+
+namespace {
+
+struct Scanned {
+  std::vector<Record> records;
+  std::vector<std::string> ids, images, urls;
+  std::string rejoined;  // every batch's text, concatenated
+  std::size_t batches = 0;
+  bool saw_first = false, saw_last = false;
+};
+
+Status collect(Scanned& out, const RecordBatch& b) {
+  out.rejoined.append(b.text);
+  ++out.batches;
+  out.saw_first = out.saw_first || b.first;
+  out.saw_last = out.saw_last || b.last;
+  for (const auto& r : b.records) {
+    out.records.push_back(r);
+    out.ids.emplace_back(r.id);
+    out.images.emplace_back(r.image);
+    out.urls.emplace_back(r.url);
+  }
+  return {};
+}
+
+Result<Scanned> scan(std::string_view text, ScanOptions o = {}) {
+  Scanned out;
+  auto s = scan_records_in(text, "chat.json", o, [&](const RecordBatch& b) { return collect(out, b); });
+  if (!s) return s.error();
+  return out;
+}
+
+const char* kChat = R"([
+  {"id": "GCC_train_002582585", "image": "GCC_train_002582585.jpg",
+   "conversations": [{"from": "human", "value": "Provide a brief description.\n<image>"},
+                     {"from": "gpt", "value": "olive oil is a \"healthy\" ingredient ."}]},
+  {"id": 33471, "conversations": []},
+  {"image" : "00453/00\u0034539375.jpg" , "id":"004539375"},
+  {"id": "x", "image": 5},
+  {"id": "y", "image": "a.jpg", "image": "b.jpg"},
+  "not an object"
+]
+)";
+
+}  // namespace
+
+TEST_CASE("records, ids, images and their byte spans") {
+  auto s = scan(kChat);
+  REQUIRE(s.ok());
+  const auto& r = s->records;
+  REQUIRE(r.size() == 6);
+  CHECK(s->ids == std::vector<std::string>{"GCC_train_002582585", "33471", "004539375", "x", "y", ""});
+  CHECK(r[0].image_kind == ImageKind::string);
+  CHECK(s->images[0] == "GCC_train_002582585.jpg");
+  CHECK(std::string_view(kChat).substr(r[0].image_begin, r[0].image_end - r[0].image_begin) ==
+        "\"GCC_train_002582585.jpg\"");
+  CHECK(std::string_view(kChat).substr(r[0].begin, 1) == "{");
+  CHECK(std::string_view(kChat).substr(r[0].end - 2, 2) == "]}");
+  CHECK(r[1].image_kind == ImageKind::absent);  // text-only: legal
+  CHECK(s->images[2] == "00453/004539375.jpg");  // escapes decoded
+  CHECK(std::string_view(kChat).substr(r[2].image_begin, r[2].image_end - r[2].image_begin) ==
+        "\"00453/00\\u0034539375.jpg\"");
+  CHECK(r[3].image_kind == ImageKind::not_string);
+  CHECK(r[4].image_kind == ImageKind::duplicate);
+  CHECK_FALSE(r[5].is_object);
+  CHECK(r[5].index == 5);
+}
+
+TEST_CASE("batches partition the file, whatever the batch and read sizes") {
+  for (std::size_t batch : {1, 7, 100, 4096}) {
+    for (std::size_t block : {1, 3, 64, 1 << 20}) {
+      CAPTURE(batch);
+      CAPTURE(block);
+      test::TempDir dir;
+      std::string path = dir.write("chat.json", kChat);
+      Scanned out;
+      ScanOptions o;
+      o.batch_bytes = batch;
+      o.read_block = block;
+      auto st = scan_records(path, o, [&](const RecordBatch& b) { return collect(out, b); });
+      REQUIRE(st.ok());
+      CHECK(out.rejoined == kChat);
+      CHECK(out.records.size() == 6);
+      CHECK(out.images[2] == "00453/004539375.jpg");
+      CHECK(out.saw_first);
+      CHECK(out.saw_last);
+      if (batch == 1) CHECK(out.batches == 6);
+    }
+  }
+}
+
+TEST_CASE("metadata fields on request") {
+  ScanOptions o;
+  o.extra_fields = true;
+  auto s = scan(R"([{"id": "1", "image": "a.jpg", "url": "http://x/a.jpg", "caption": "c", "blip_caption": "b"}])", o);
+  REQUIRE(s.ok());
+  CHECK(s->urls[0] == "http://x/a.jpg");
+  CHECK(s->records[0].caption == "c");
+  CHECK(s->records[0].blip_caption == "b");
+}
+
+TEST_CASE("an empty array and whitespace around it") {
+  auto s = scan(" \n[ \n] \n");
+  REQUIRE(s.ok());
+  CHECK(s->records.empty());
+  CHECK(s->rejoined == " \n[ \n] \n");
+}
+
+TEST_CASE("malformed files: the byte offset, the line and the problem") {
+  auto message = [](std::string_view text) {
+    auto s = scan(text);
+    REQUIRE_FALSE(s.ok());
+    return s.error().message;
+  };
+  CHECK(message("") == "chat.json: byte 0 (line 1): empty file: expected a JSON array of records");
+  CHECK(message("\xEF\xBB\xBF[]") ==
+        "chat.json: byte 0 (line 1): a UTF-8 byte order mark: JSON must not start with one (RFC 8259)");
+  CHECK(message("{\"a\": 1}") == "chat.json: byte 0 (line 1): expected '[' (a JSON array of records), found '{'");
+  CHECK(message("[{\"a\": 1},\n{\"b\": \"x") == "chat.json: byte 19 (line 2): the file ends inside record 1 (truncated?)");
+  CHECK(message("[{\"a\": 1}\n") == "chat.json: byte 10 (line 2): the file ends inside the array (truncated?)");
+  CHECK(message("[{\"a\": 1},\n]") == "chat.json: byte 11 (line 2): a trailing comma after the last record");
+  CHECK(message("[{\"a\": 1} {\"b\": 2}]") == "chat.json: byte 10 (line 1): expected ',' or ']' after record 0");
+  CHECK(message("[{\"a\": 1}] x") == "chat.json: byte 11 (line 1): content after the end of the array");
+  CHECK(message("[{\"a\": \"caf\xC3\"}]") == "chat.json: byte 11 (line 1): invalid UTF-8");
+  std::string deep(5000, '[');
+  deep = "[{\"a\": " + deep + std::string(5000, ']') + "}]";
+  CHECK(message(deep).find("invalid JSON: ") != std::string::npos);
+  CHECK(message("[{\"id\": 1, \"a\": tru}]").starts_with("chat.json: byte "));
+  CHECK(message("[{\"id\": 1, \"a\": \"bad \\q escape\"}]").find("invalid JSON") != std::string::npos);
+  CHECK(message("[{\"id\": 1, \"a\": [1, 2.5e, 3]}]").find("invalid JSON") != std::string::npos);
+  CHECK(message("[{\"id\": 1}, 12x]").find("invalid JSON") != std::string::npos);
+}
+
+TEST_CASE("a record over the size bound is an error, not an allocation") {
+  ScanOptions o;
+  o.max_record_bytes = 64;
+  auto s = scan("[{\"image\": \"" + std::string(100, 'x') + "\"}]", o);
+  REQUIRE_FALSE(s.ok());
+  CHECK(s.error().message == "chat.json: byte 1 (line 1): record 0 is larger than 0 MB");
+}
+
+TEST_CASE("a missing file is named") {
+  auto st = scan_records("/nonexistent/chat.json", {}, [](const RecordBatch&) { return Status{}; });
+  REQUIRE_FALSE(st.ok());
+  CHECK(st.error().message == "/nonexistent/chat.json: No such file or directory");
+}
