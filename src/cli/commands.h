@@ -41,6 +41,19 @@ struct ManifestCreateOptions {
 };
 int run_manifest_create(const ManifestCreateOptions& options);
 
+struct MissingCommandOptions {
+  std::string records;
+  std::vector<std::string> stores;
+  std::string meta;
+  std::string csv, json, list;
+  std::optional<double> max_missing_fraction;
+  bool deep = false;
+  bool allow_absolute = false;
+  bool row_keys = false;
+  unsigned jobs = 0;
+};
+int run_missing(const MissingCommandOptions& options);
+
 unsigned default_jobs();
 
 }  // namespace lv::cli

@@ -60,6 +60,29 @@ void apply_output_mode(const CLI::App& check, CheckOptions& o) {
   }
 }
 
+void add_missing(CLI::App& app, MissingCommandOptions& o, double& max_fraction) {
+  auto* cmd = app.add_subcommand("missing", "List the images a record file references that no store holds");
+  cmd->footer(
+      "Stores are tried in the order given: a folder, a zip archive (images.zip), or an\n"
+      "img2dataset output folder (joined on the image URL from --meta). Write KIND:PATH\n"
+      "(folder:, zip:, img2dataset:) to say which when detection guesses wrong.\n\n"
+      "Exit status: 0 within the limit, 1 images missing (above --max-missing-fraction)\n"
+      "or invalid image values, 2 could not run.");
+  cmd->add_option("RECORDS", o.records, "A JSON array of records with an 'image' field")->required();
+  cmd->add_option("--images", o.stores, "A store of images (repeatable)")->type_name("STORE")->required();
+  cmd->add_option("--meta", o.meta, "Metadata with 'image' and 'url' (metadata.json): URLs in reports, img2dataset join")
+      ->type_name("FILE");
+  cmd->add_option("--csv", o.csv, "Write the missing records as CSV: index,id,image,url,caption")->type_name("FILE");
+  cmd->add_option("--json", o.json, "Write a JSON report ('-' for standard output)")->type_name("FILE");
+  cmd->add_option("--list", o.list, "Write the missing image names, one per line")->type_name("FILE");
+  cmd->add_option("--max-missing-fraction", max_fraction, "Exit 1 only when more than F of the images are missing")
+      ->type_name("F")->check(CLI::Range(0.0, 1.0));
+  cmd->add_flag("--deep", o.deep, "Also check image signatures and JPEG end markers (folder stores)");
+  cmd->add_flag("--allow-absolute", o.allow_absolute, "Check absolute image paths where they point");
+  cmd->add_flag("--row-keys", o.row_keys, "img2dataset: map GCC_train_N to key N (unproven; see the warning)");
+  cmd->add_option("-j,--jobs", o.jobs, "Threads for --deep (default: one per core)")->type_name("N");
+}
+
 void add_manifest(CLI::App& app, ManifestCreateOptions& o, std::vector<std::string>& algos) {
   auto* manifest = app.add_subcommand("manifest", "Create manifests");
   manifest->require_subcommand(1);
@@ -91,6 +114,9 @@ int main(int argc, char** argv) {
   CheckOptions check;
   std::string check_algo;
   add_check(app, check, check_algo);
+  MissingCommandOptions missing;
+  double max_fraction = -1;
+  add_missing(app, missing, max_fraction);
   ManifestCreateOptions create;
   std::vector<std::string> create_algos;
   add_manifest(app, create, create_algos);
@@ -113,6 +139,10 @@ int main(int argc, char** argv) {
   }
 
   if (app.got_subcommand("check")) return run_check(check);
+  if (app.got_subcommand("missing")) {
+    if (max_fraction >= 0) missing.max_missing_fraction = max_fraction;
+    return run_missing(missing);
+  }
   if (auto* manifest = app.get_subcommand("manifest"); manifest->got_subcommand("create")) {
     return run_manifest_create(create);
   }

@@ -1,0 +1,242 @@
+#include "core/image_store.h"
+
+#include <sys/stat.h>
+
+#include <cctype>
+#include <cerrno>
+#include <deque>
+#include <zip.h>
+
+#include <fmt/format.h>
+#include <simdjson.h>
+
+#include "core/file_reader.h"
+#include "core/fs.h"
+#include "core/names.h"
+
+namespace lv {
+
+std::string_view store_kind_name(StoreKind k) {
+  switch (k) {
+    case StoreKind::folder: return "folder";
+    case StoreKind::zip: return "zip";
+    case StoreKind::img2dataset: return "img2dataset";
+  }
+  return "?";
+}
+
+std::optional<StoredImage> ImageStore::find(std::string_view image, std::string_view) const {
+  auto it = files_.find(image);
+  if (it == files_.end()) return std::nullopt;
+  return StoredImage{it->first, it->second};
+}
+
+std::string image_path_problem(std::string_view image) {
+  if (image.empty()) return "empty";
+  if (image.front() == '/') return "an absolute path";
+  if (image.size() >= 2 && image[1] == ':' && std::isalpha(static_cast<unsigned char>(image[0]))) {
+    return "a drive letter";
+  }
+  for (char c : image) {
+    if (c == '\\') return "a backslash";
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return "a control character";
+  }
+  std::size_t pos = 0;
+  while (pos <= image.size()) {
+    std::size_t slash = image.find('/', pos);
+    std::string_view part = image.substr(pos, slash == std::string_view::npos ? std::string_view::npos : slash - pos);
+    if (part == "..") return "a '..' component";
+    if (slash == std::string_view::npos) break;
+    pos = slash + 1;
+  }
+  return {};
+}
+
+namespace {
+
+class IndexedStore : public ImageStore {
+ public:
+  IndexedStore(std::string location, StoreKind kind) : ImageStore(std::move(location)), kind_(kind) {}
+  StoreKind kind() const override { return kind_; }
+  void add(std::string name, std::uint64_t size) { pending_.emplace_back(std::move(name), size); }
+  // Moves the names into place and builds the index (views into names_).
+  void seal() {
+    names_.reserve(pending_.size());
+    files_.reserve(pending_.size());
+    for (auto& [name, size] : pending_) {
+      names_.push_back(std::move(name));
+      files_.emplace(names_.back(), size);
+    }
+    pending_.clear();
+    pending_.shrink_to_fit();
+  }
+
+ private:
+  StoreKind kind_;
+  std::vector<std::pair<std::string, std::uint64_t>> pending_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<ImageStore>> open_folder_store(const std::string& path) {
+  auto walked = walk_files(path);
+  if (!walked) return with_context("image folder", walked.error());
+  auto store = std::make_unique<IndexedStore>(path, StoreKind::folder);
+  for (auto& f : walked->files) store->add(std::move(f.relative), f.size);
+  store->seal();
+  return std::unique_ptr<ImageStore>(std::move(store));
+}
+
+Result<std::unique_ptr<ImageStore>> open_zip_store(const std::string& path) {
+  int code = 0;
+  zip_t* za = zip_open(path.c_str(), ZIP_RDONLY, &code);
+  if (za == nullptr) {
+    zip_error_t error;
+    zip_error_init_with_code(&error, code);
+    std::string message = fmt::format("{}: cannot open as a zip archive: {}", quote_name(path), zip_error_strerror(&error));
+    zip_error_fini(&error);
+    return Error{message};
+  }
+  auto store = std::make_unique<IndexedStore>(path, StoreKind::zip);
+  zip_int64_t n = zip_get_num_entries(za, 0);
+  for (zip_int64_t i = 0; i < n; ++i) {
+    zip_stat_t st;
+    zip_stat_init(&st);
+    if (zip_stat_index(za, static_cast<zip_uint64_t>(i), ZIP_FL_ENC_RAW, &st) != 0 || st.name == nullptr) continue;
+    std::string_view name = st.name;
+    if (name.empty() || name.back() == '/') continue;  // folders
+    store->add(std::string(name), (st.valid & ZIP_STAT_SIZE) ? st.size : 0);
+  }
+  zip_discard(za);
+  store->seal();
+  return std::unique_ptr<ImageStore>(std::move(store));
+}
+
+namespace {
+
+class Img2DatasetStore : public ImageStore {
+ public:
+  Img2DatasetStore(std::string location, bool row_keys) : ImageStore(std::move(location)), row_keys_(row_keys) {}
+  StoreKind kind() const override { return StoreKind::img2dataset; }
+
+  std::optional<StoredImage> find(std::string_view image, std::string_view url) const override {
+    if (row_keys_) {
+      // GCC_train_000001234.jpg -> key 1234 -> 00000/000001234.jpg
+      constexpr std::string_view prefix = "GCC_train_";
+      std::string_view stem = image.substr(0, image.rfind('.'));
+      if (!stem.starts_with(prefix)) return std::nullopt;
+      std::string_view digits = stem.substr(prefix.size());
+      std::uint64_t n = 0;
+      for (char c : digits) {
+        if (c < '0' || c > '9') return std::nullopt;
+        n = n * 10 + static_cast<std::uint64_t>(c - '0');
+      }
+      std::string rel = fmt::format("{:05}/{:09}.jpg", n / 10000, n);
+      auto it = files_.find(rel);
+      if (it == files_.end()) return std::nullopt;
+      return StoredImage{it->first, it->second};
+    }
+    if (url.empty()) return std::nullopt;
+    auto u = by_url_.find(url);
+    if (u == by_url_.end()) return std::nullopt;
+    auto it = files_.find(u->second);
+    if (it == files_.end()) return std::nullopt;
+    return StoredImage{it->first, it->second};
+  }
+
+  Status build() {
+    auto walked = walk_files(location_);
+    if (!walked) return with_context("img2dataset folder", walked.error());
+    std::vector<std::pair<std::string, std::uint64_t>> images;
+    std::vector<std::string> sidecars;
+    for (auto& f : walked->files) {
+      if (f.relative.ends_with(".json") && !f.relative.ends_with("_stats.json")) {
+        sidecars.push_back(std::move(f.relative));
+      } else if (f.relative.ends_with(".jpg") || f.relative.ends_with(".png") || f.relative.ends_with(".webp")) {
+        images.emplace_back(std::move(f.relative), f.size);
+      }
+    }
+    names_.reserve(images.size() + sidecars.size());
+    files_.reserve(images.size());
+    for (auto& [name, size] : images) {
+      names_.push_back(std::move(name));
+      files_.emplace(names_.back(), size);
+    }
+    if (row_keys_) return {};
+    simdjson::dom::parser parser;
+    for (const auto& sidecar : sidecars) {
+      auto text = read_file(join_path(location_, sidecar));
+      if (!text) continue;
+      simdjson::dom::element doc;
+      if (parser.parse(text.value()).get(doc)) continue;
+      std::string_view url, status;
+      if (doc["url"].get_string().get(url) || url.empty()) continue;
+      if (!doc["status"].get_string().get(status) && status != "success") continue;
+      // The image beside the sidecar: same stem.
+      std::string stem = sidecar.substr(0, sidecar.size() - 5);
+      for (std::string_view ext : {".jpg", ".png", ".webp"}) {
+        auto it = files_.find(stem + std::string(ext));
+        if (it == files_.end()) continue;
+        urls_.emplace_back(url);
+        by_url_.emplace(urls_.back(), it->first);
+        break;
+      }
+    }
+    return {};
+  }
+
+ private:
+  bool row_keys_;
+  std::deque<std::string> urls_;  // owns the keys of by_url_ (stable addresses)
+  std::unordered_map<std::string_view, std::string_view> by_url_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<ImageStore>> open_img2dataset_store(const std::string& path, const Img2DatasetOptions& options) {
+  auto store = std::make_unique<Img2DatasetStore>(path, options.row_keys);
+  if (auto s = store->build(); !s) return s.error();
+  return std::unique_ptr<ImageStore>(std::move(store));
+}
+
+Result<StoreKind> detect_store_kind(const std::string& path) {
+  struct stat st{};
+  if (::stat(path.c_str(), &st) != 0) return Error{fmt::format("{}: {}", quote_name(path), error_text(errno))};
+  if (S_ISREG(st.st_mode)) return StoreKind::zip;
+  if (!S_ISDIR(st.st_mode)) return Error{fmt::format("{}: neither a folder nor a zip archive", quote_name(path))};
+  // img2dataset writes {shard:05d}_stats.json beside its shard folders.
+  auto text = read_file(join_path(path, "00000_stats.json"));
+  if (text) return StoreKind::img2dataset;
+  struct stat sidecar{};
+  if (::stat(join_path(path, "00000/000000000.json").c_str(), &sidecar) == 0) return StoreKind::img2dataset;
+  return StoreKind::folder;
+}
+
+}  // namespace lv
+
+namespace lv {
+
+Result<std::unique_ptr<ImageStore>> open_store(const std::string& spec, const Img2DatasetOptions& options) {
+  std::string path = spec;
+  std::optional<StoreKind> kind;
+  for (StoreKind k : {StoreKind::folder, StoreKind::zip, StoreKind::img2dataset}) {
+    std::string prefix = std::string(store_kind_name(k)) + ":";
+    if (spec.starts_with(prefix)) {
+      kind = k;
+      path = spec.substr(prefix.size());
+    }
+  }
+  if (!kind) {
+    auto detected = detect_store_kind(path);
+    if (!detected) return detected.error();
+    kind = detected.value();
+  }
+  switch (*kind) {
+    case StoreKind::folder: return open_folder_store(path);
+    case StoreKind::zip: return open_zip_store(path);
+    case StoreKind::img2dataset: return open_img2dataset_store(path, options);
+  }
+  return Error{"unknown store kind"};
+}
+
+}  // namespace lv

@@ -1,0 +1,77 @@
+// Where images live: a folder, a zip archive (its central directory is the
+// index), or an img2dataset output folder (joined on the image URL). Each store
+// is listed once; lookups then cost no system call.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "core/result.h"
+
+namespace lv {
+
+enum class StoreKind : std::uint8_t { folder, zip, img2dataset };
+std::string_view store_kind_name(StoreKind k);
+
+struct StoredImage {
+  std::string_view path;  // inside the store ("00453/004539375.jpg")
+  std::uint64_t size = 0;
+};
+
+class ImageStore {
+ public:
+  virtual ~ImageStore() = default;
+  virtual StoreKind kind() const = 0;
+  // The store as given on the command line.
+  const std::string& location() const { return location_; }
+  std::size_t size() const { return files_.size(); }
+
+  // The file for a record: by its image path (folder, zip), or by its URL
+  // (img2dataset). `image` is already checked and normalized.
+  virtual std::optional<StoredImage> find(std::string_view image, std::string_view url) const;
+
+ protected:
+  explicit ImageStore(std::string location) : location_(std::move(location)) {}
+  std::string location_;
+  std::vector<std::string> names_;  // owns the keys of files_
+  std::unordered_map<std::string_view, std::uint64_t> files_;
+};
+
+// A folder: every regular file below it (symlinks to files included), by its
+// path relative to the folder.
+Result<std::unique_ptr<ImageStore>> open_folder_store(const std::string& path);
+// A zip archive: every file entry by its name.
+Result<std::unique_ptr<ImageStore>> open_zip_store(const std::string& path);
+
+// img2dataset output: `{shard}/{key}.jpg` with `{key}.json` sidecars holding
+// `url` and `status`. Records are joined on their URL. With `row_keys`, the
+// unproven rule GCC_train_N = key N is used instead (off by one when the input
+// had a header line that was not declared).
+struct Img2DatasetOptions {
+  bool row_keys = false;
+};
+Result<std::unique_ptr<ImageStore>> open_img2dataset_store(const std::string& path, const Img2DatasetOptions& options);
+
+// Guesses the kind: a file is a zip; a folder with `NNNNN/NNNNNNNNN.json`
+// sidecars or `NNNNN_stats.json` files is img2dataset; any other folder is a folder.
+Result<StoreKind> detect_store_kind(const std::string& path);
+
+// Why an `image` value may not be resolved in a store, or empty when it may:
+// empty, absolute, a `..` component, a backslash, a NUL or control character,
+// a drive letter.
+std::string image_path_problem(std::string_view image);
+
+}  // namespace lv
+
+namespace lv {
+
+// Opens a store given as `PATH` (kind detected) or `KIND:PATH` with KIND one
+// of folder, zip, img2dataset.
+Result<std::unique_ptr<ImageStore>> open_store(const std::string& spec, const Img2DatasetOptions& options);
+
+}  // namespace lv
