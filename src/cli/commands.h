@@ -54,6 +54,20 @@ struct MissingCommandOptions {
 };
 int run_missing(const MissingCommandOptions& options);
 
+struct RewriteCommandOptions {
+  std::string records;
+  std::string out;
+  bool in_place = false;
+  std::string prefix;
+  bool prefix_given = false;  // --prefix was given, even empty (an identity rewrite)
+  std::vector<std::string> stores;
+  std::string meta;
+  std::string zip_dest;
+  bool drop_missing = false;
+  bool row_keys = false;
+};
+int run_rewrite(const RewriteCommandOptions& options);
+
 unsigned default_jobs();
 
 }  // namespace lv::cli

@@ -83,6 +83,27 @@ void add_missing(CLI::App& app, MissingCommandOptions& o, double& max_fraction) 
   cmd->add_option("-j,--jobs", o.jobs, "Threads for --deep (default: one per core)")->type_name("N");
 }
 
+void add_rewrite(CLI::App& app, RewriteCommandOptions& o) {
+  auto* cmd = app.add_subcommand("rewrite", "Rewrite the 'image' values of a record file, touching no other byte");
+  cmd->footer(
+      "The output differs from the input only in the image values; an identity mapping\n"
+      "gives the input back byte for byte. Written to a temporary file, then renamed.\n\n"
+      "Exit status: 0 rewritten, 1 rewritten but some images are missing or invalid,\n"
+      "2 could not run (nothing written).");
+  cmd->add_option("RECORDS", o.records, "A JSON array of records with an 'image' field")->required();
+  cmd->add_option("-o,--out", o.out, "Write the result to FILE")->type_name("FILE");
+  cmd->add_flag("--in-place", o.in_place, "Replace RECORDS (the original stays until the new file is complete)");
+  cmd->add_option("--prefix", o.prefix, "Prepend P to each value (e.g. an absolute image root ending in /)")
+      ->type_name("P");
+  cmd->add_option("--images", o.stores, "Point each value at the store that has the image (repeatable)")
+      ->type_name("STORE");
+  cmd->add_option("--meta", o.meta, "Metadata with 'image' and 'url', for img2dataset stores")->type_name("FILE");
+  cmd->add_option("--zip-dest", o.zip_dest, "Where a zip store's images are extracted (default: its name without .zip)")
+      ->type_name("DIR");
+  cmd->add_flag("--drop-missing", o.drop_missing, "Drop the records whose image no store has");
+  cmd->add_flag("--row-keys", o.row_keys, "img2dataset: map GCC_train_N to key N (unproven)");
+}
+
 void add_manifest(CLI::App& app, ManifestCreateOptions& o, std::vector<std::string>& algos) {
   auto* manifest = app.add_subcommand("manifest", "Create manifests");
   manifest->require_subcommand(1);
@@ -117,6 +138,8 @@ int main(int argc, char** argv) {
   MissingCommandOptions missing;
   double max_fraction = -1;
   add_missing(app, missing, max_fraction);
+  RewriteCommandOptions rewrite;
+  add_rewrite(app, rewrite);
   ManifestCreateOptions create;
   std::vector<std::string> create_algos;
   add_manifest(app, create, create_algos);
@@ -139,6 +162,10 @@ int main(int argc, char** argv) {
   }
 
   if (app.got_subcommand("check")) return run_check(check);
+  if (app.got_subcommand("rewrite")) {
+    rewrite.prefix_given = app.get_subcommand("rewrite")->count("--prefix") > 0;
+    return run_rewrite(rewrite);
+  }
   if (app.got_subcommand("missing")) {
     if (max_fraction >= 0) missing.max_missing_fraction = max_fraction;
     return run_missing(missing);

@@ -1,0 +1,90 @@
+// `llava-verify rewrite`: point the `image` values at local files, touching no other byte.
+#include <sys/stat.h>
+
+#include <fmt/format.h>
+
+#include "cli/commands.h"
+#include "cli/console.h"
+#include "core/names.h"
+#include "core/rewrite.h"
+
+namespace lv::cli {
+namespace {
+
+bool same_file(const std::string& a, const std::string& b) {
+  struct stat sa{}, sb{};
+  return ::stat(a.c_str(), &sa) == 0 && ::stat(b.c_str(), &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+}  // namespace
+
+int run_rewrite(const RewriteCommandOptions& o) {
+  if (o.in_place == !o.out.empty()) {
+    diag("give either --out FILE or --in-place");
+    return kExitError;
+  }
+  const std::string out_path = o.in_place ? o.records : o.out;
+  if (!o.in_place && same_file(o.records, o.out)) {
+    diag(fmt::format("{} is the input: use --in-place to replace it", quote_name(o.out)));
+    return kExitError;
+  }
+  if (o.records == "-" && o.in_place) {
+    diag("--in-place needs a file, not standard input");
+    return kExitError;
+  }
+  if (!is_valid_utf8(o.prefix)) {
+    diag("--prefix is not valid UTF-8: it could not be written into JSON");
+    return kExitError;
+  }
+  if (o.drop_missing && o.stores.empty()) {
+    diag("--drop-missing needs --images to know which images are missing");
+    return kExitError;
+  }
+  if (!o.prefix_given && o.stores.empty()) {
+    diag("nothing to do: give --prefix and/or --images");
+    return kExitError;
+  }
+  std::vector<std::unique_ptr<ImageStore>> stores;
+  for (const auto& spec : o.stores) {
+    if (!is_valid_utf8(spec)) {
+      diag(fmt::format("{}: the store's path is not valid UTF-8: it could not be written into JSON", quote_name(spec)));
+      return kExitError;
+    }
+    auto store = open_store(spec, Img2DatasetOptions{o.row_keys});
+    if (!store) {
+      diag(store.error().message);
+      return kExitError;
+    }
+    stores.push_back(std::move(store.value()));
+  }
+  MetaIndex meta;
+  if (!o.meta.empty()) {
+    auto loaded = load_meta(o.meta);
+    if (!loaded) {
+      diag(loaded.error().message);
+      return kExitError;
+    }
+    meta = std::move(loaded.value());
+  }
+  RewriteOptions options;
+  options.prefix = o.prefix;
+  options.stores = stores.empty() ? nullptr : &stores;
+  options.zip_dest = o.zip_dest;
+  options.meta = o.meta.empty() ? nullptr : &meta;
+  options.drop_missing = o.drop_missing;
+  auto stats = rewrite_records(o.records, out_path, options);
+  if (!stats) {
+    diag(stats.error().message);
+    return kExitError;
+  }
+  const RewriteStats& s = stats.value();
+  out(fmt::format("{} -> {}: {} records, {} with an image: {} rewritten, {} unchanged, {} missing{}, {} invalid (kept as they were)\n",
+                  o.records, out_path, s.records, s.with_image, s.rewritten, s.unchanged, s.missing,
+                  o.drop_missing ? fmt::format(" ({} records dropped)", s.dropped) : std::string(" (kept as they were)"),
+                  s.invalid));
+  flush_out();
+  if (s.invalid > 0 || (s.missing > 0 && !o.drop_missing)) return kExitFindings;
+  return kExitOk;
+}
+
+}  // namespace lv::cli

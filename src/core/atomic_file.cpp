@@ -1,0 +1,70 @@
+#include "core/atomic_file.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <cstdlib>
+
+#include "core/file_reader.h"
+#include "core/names.h"
+
+namespace lv {
+
+Result<AtomicFile> AtomicFile::create(const std::string& path) {
+  std::string tmp = path + ".tmp-XXXXXX";
+  int fd = ::mkstemp(tmp.data());
+  if (fd < 0) return Error{fmt::format("{}: cannot create a temporary file beside it: {}", quote_name(path), error_text(errno))};
+  mode_t mask = ::umask(0);
+  ::umask(mask);
+  ::fchmod(fd, 0666 & ~mask);
+  std::FILE* f = ::fdopen(fd, "wb");
+  if (f == nullptr) {
+    int err = errno;
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    return Error{fmt::format("{}: {}", quote_name(path), error_text(err))};
+  }
+  std::setvbuf(f, nullptr, _IOFBF, 1 << 20);
+  return AtomicFile(path, std::move(tmp), f);
+}
+
+AtomicFile::AtomicFile(AtomicFile&& other) noexcept
+    : path_(std::move(other.path_)), tmp_(std::move(other.tmp_)), file_(other.file_), failed_(other.failed_) {
+  other.file_ = nullptr;
+  other.tmp_.clear();
+}
+
+AtomicFile::~AtomicFile() {
+  if (file_ != nullptr) std::fclose(file_);
+  if (!tmp_.empty()) ::unlink(tmp_.c_str());
+}
+
+Status AtomicFile::write(std::string_view data) {
+  if (failed_) return Error{fmt::format("{}: earlier write failed", quote_name(path_))};
+  if (!data.empty() && std::fwrite(data.data(), 1, data.size(), file_) != data.size()) {
+    failed_ = true;
+    return Error{fmt::format("writing {}: {}", quote_name(path_), error_text(errno))};
+  }
+  return {};
+}
+
+Status AtomicFile::commit() {
+  auto fail = [&](int err) -> Status {
+    failed_ = true;
+    return Error{fmt::format("writing {}: {}", quote_name(path_), error_text(err))};
+  };
+  if (failed_) return Error{fmt::format("{}: earlier write failed", quote_name(path_))};
+  if (std::fflush(file_) != 0) return fail(errno);
+  if (::fsync(::fileno(file_)) != 0) return fail(errno);
+  std::FILE* f = file_;
+  file_ = nullptr;
+  if (std::fclose(f) != 0) return fail(errno);
+  if (::rename(tmp_.c_str(), path_.c_str()) != 0) return fail(errno);
+  tmp_.clear();
+  return {};
+}
+
+}  // namespace lv

@@ -1,0 +1,43 @@
+// Byte-preserving edits of the `image` values of a record file: every other
+// byte (whitespace, key order, escapes, numbers) stays as it was, so the diff
+// of input and output is the image values and nothing else.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/image_store.h"
+#include "core/missing.h"
+#include "core/result.h"
+
+namespace lv {
+
+struct RewriteOptions {
+  std::string prefix;  // --prefix: prepended to each value
+  // --images: each value points at the store that has the image: a folder or
+  // img2dataset store as given joined with the path inside it; a zip entry at
+  // the path `extract --dest` gives it (zip_dest, default: the zip's name
+  // without .zip).
+  const std::vector<std::unique_ptr<ImageStore>>* stores = nullptr;
+  std::string zip_dest;
+  const MetaIndex* meta = nullptr;  // URLs for img2dataset stores
+  bool drop_missing = false;        // drop records whose image no store has
+};
+
+struct RewriteStats {
+  std::uint64_t records = 0;
+  std::uint64_t with_image = 0;
+  std::uint64_t rewritten = 0;  // value changed
+  std::uint64_t unchanged = 0;  // same value (bytes kept as they were)
+  std::uint64_t missing = 0;    // not in any store: kept, or dropped with drop_missing
+  std::uint64_t invalid = 0;    // unsafe or non-string values: kept as they were
+  std::uint64_t dropped = 0;
+};
+
+// Reads `in` and writes the result to `out` through a temporary file that is
+// renamed into place only when complete (`out` may be `in` itself).
+Result<RewriteStats> rewrite_records(const std::string& in, const std::string& out, const RewriteOptions& options);
+
+}  // namespace lv
