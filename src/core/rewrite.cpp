@@ -128,7 +128,7 @@ Result<RewriteStats> rewrite_records(const std::string& in, const std::string& o
   auto file = AtomicFile::create(out);
   if (!file) return file.error();
   Rewriter rewriter(options, file.value());
-  auto s = scan_records(in, {}, [&](const RecordBatch& b) { return rewriter.on_batch(b); });
+  auto s = scan_records(in, options.scan, [&](const RecordBatch& b) { return rewriter.on_batch(b); });
   if (!s) return s.error();  // the temporary file is removed
   if (auto c = file->commit(); !c) return c.error();
   return rewriter.stats();

@@ -10,6 +10,7 @@
 
 #include "core/image_store.h"
 #include "core/missing.h"
+#include "core/records.h"
 #include "core/result.h"
 
 namespace lv {
@@ -24,6 +25,7 @@ struct RewriteOptions {
   std::string zip_dest;
   const MetaIndex* meta = nullptr;  // URLs for img2dataset stores
   bool drop_missing = false;        // drop records whose image no store has
+  ScanOptions scan;                 // batch sizes (tests exercise small ones)
 };
 
 struct RewriteStats {
