@@ -35,17 +35,17 @@ std::string image_path_problem(std::string_view image) {
   if (image.empty()) return "empty";
   if (image.front() == '/') return "an absolute path";
   if (image.size() >= 2 && image[1] == ':' && std::isalpha(static_cast<unsigned char>(image[0]))) {
-    return "a drive letter";
+    return "a path with a drive letter";
   }
   for (char c : image) {
-    if (c == '\\') return "a backslash";
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return "a control character";
+    if (c == '\\') return "a path with a backslash";
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return "a path with a control character";
   }
   std::size_t pos = 0;
   while (pos <= image.size()) {
     std::size_t slash = image.find('/', pos);
     std::string_view part = image.substr(pos, slash == std::string_view::npos ? std::string_view::npos : slash - pos);
-    if (part == "..") return "a '..' component";
+    if (part == "..") return "a path with a '..' component";
     if (slash == std::string_view::npos) break;
     pos = slash + 1;
   }

@@ -61,9 +61,8 @@ Result<std::unique_ptr<ImageStore>> open_img2dataset_store(const std::string& pa
 // sidecars or `NNNNN_stats.json` files is img2dataset; any other folder is a folder.
 Result<StoreKind> detect_store_kind(const std::string& path);
 
-// Why an `image` value may not be resolved in a store, or empty when it may:
-// empty, absolute, a `..` component, a backslash, a NUL or control character,
-// a drive letter.
+// Why an `image` value may not be resolved in a store ("an absolute path", "a
+// path with a '..' component", ... to follow "'image' is "), or empty when it may.
 std::string image_path_problem(std::string_view image);
 
 }  // namespace lv

@@ -132,7 +132,9 @@ class MissingJob {
       }
       ++sum.with_image;
       std::string problem = image_path_problem(r.image);
-      bool absolute = problem == "an absolute path" && o_.allow_absolute;
+      // --allow-absolute: an absolute path is checked where it points, if that is its only problem.
+      bool absolute = o_.allow_absolute && r.image.size() > 1 && r.image.front() == '/' &&
+                      image_path_problem(r.image.substr(1)).empty();
       if (!problem.empty() && !absolute) {
         add_invalid(r, "'image' is " + problem);
         continue;

@@ -130,11 +130,13 @@ simdjson::error_code validate(od::value v, int depth) {
     }
     case od::json_type::number: {
       od::number n;
-      return v.get_number().get(n);
+      auto e = v.get_number().get(n);
+      return e == simdjson::INCORRECT_TYPE ? simdjson::NUMBER_ERROR : e;
     }
     case od::json_type::boolean: {
       bool b;
-      return v.get_bool().get(b);
+      auto e = v.get_bool().get(b);
+      return e == simdjson::INCORRECT_TYPE ? simdjson::T_ATOM_ERROR : e;  // 't...' or 'f...' that is not a literal
     }
     case od::json_type::null: {
       bool is_null = false;
