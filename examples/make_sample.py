@@ -2,14 +2,18 @@
 """Writes examples/sample-release/: a tiny LLaVA-like release to try llava-verify on.
 
 Deterministic (no randomness, no timestamps): running it again gives the same bytes.
-It writes the release files, a manifest of them (llava-verify JSON and sha256sum
-format), and then corrupts one image on purpose, so that `check` shows both OK
-and FAILED. Run: /usr/bin/python3 examples/make_sample.py
+It writes the release files (chat.json, metadata.json, images.zip), a manifest of
+them (llava-verify JSON and sha256sum format), then:
+- corrupts one image on purpose, so that `check` shows both OK and FAILED;
+- leaves one image out of images/ (1 of 7, as ~15% of CC-3M is gone for those who
+  download it themselves), so that `missing` finds it and images.zip has it.
+Run: /usr/bin/python3 examples/make_sample.py
 """
 import hashlib
 import json
 import os
 import shutil
+import zipfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "sample-release")
@@ -31,6 +35,8 @@ CAPTIONS = [
     "the old bridge crosses a quiet river .",
     "a bowl of fresh fruit on a wooden table .",
     "people walk through a busy market street .",
+    "a red kite flies over green hills .",
+    "two cups of coffee on a café table .",
 ]
 
 
@@ -57,8 +63,18 @@ def main() -> None:
             {"from": "gpt", "value": caption}]})
         meta.append({"id": f"GCC_train_{i:09d}", "image": name, "caption": caption,
                      "blip_caption": caption, "url": f"http://images.example.org/cc3m/{i}.jpg"})
-    files["chat.json"] = json.dumps(chat, indent=1).encode() + b"\n"
-    files["metadata.json"] = json.dumps(meta, indent=1).encode() + b"\n"
+    files["chat.json"] = json.dumps(chat, indent=1, ensure_ascii=False).encode() + b"\n"
+    files["metadata.json"] = json.dumps(meta, indent=1, ensure_ascii=False).encode() + b"\n"
+    # images.zip: flat GCC_train_*.jpg entries, stored, with a fixed date.
+    zip_path = os.path.join(OUT, "images.zip")
+    os.makedirs(OUT, exist_ok=True)
+    with zipfile.ZipFile(zip_path, "w", zipfile.ZIP_STORED) as z:
+        for path in sorted(p for p in files if p.startswith("images/")):
+            info = zipfile.ZipInfo(path[len("images/"):], date_time=(2023, 4, 17, 0, 0, 0))
+            info.external_attr = 0o644 << 16
+            z.writestr(info, files[path])
+    with open(zip_path, "rb") as f:
+        files["images.zip"] = f.read()
 
     for path, data in files.items():
         write(os.path.join(OUT, path), data)
@@ -75,6 +91,9 @@ def main() -> None:
     write(os.path.join(OUT, "manifest.json"), (json.dumps(manifest, indent=2) + "\n").encode())
     sums = "".join(f"{e['sha256']}  {e['path']}\n" for e in entries)
     write(os.path.join(OUT, "SHA256SUMS"), sums.encode())
+
+    # The image a self-made CC-3M download lacks: in images.zip, not in images/.
+    os.remove(os.path.join(OUT, "images", "GCC_train_002582590.jpg"))
 
     # The deliberate corruption: one flipped byte, same size, so only the hash catches it.
     victim = os.path.join(OUT, "images", "GCC_train_002582587.jpg")
