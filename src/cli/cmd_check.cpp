@@ -46,7 +46,7 @@ class CheckRun {
   int run() {
     load_manifests();
     collect_unlisted();
-    plan_ = plan_check(manifests_, o_.root);
+    plan_ = plan_check(manifests_);
     ReadRun run(plan_.reads, o_.root, o_.jobs ? o_.jobs : default_jobs());
     verify_all(run);
     report_unlisted();

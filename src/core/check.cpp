@@ -1,6 +1,7 @@
 #include "core/check.h"
 
 #include <algorithm>
+#include <deque>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -9,13 +10,34 @@
 
 namespace lv {
 
-CheckPlan plan_check(const std::vector<Manifest>& manifests, const std::string& root) {
+namespace {
+
+// True when normalize_path would return `path` unchanged (the common case), so
+// that it can key the plan without a copy.
+bool looks_normal(std::string_view path) {
+  if (path.empty() || path == "." || path.ends_with('/') || path.starts_with("./")) return false;
+  return path.find("//") == std::string_view::npos && path.find("/./") == std::string_view::npos &&
+         path.find("..") == std::string_view::npos && !path.ends_with("/.");
+}
+
+}  // namespace
+
+CheckPlan plan_check(const std::vector<Manifest>& manifests) {
   CheckPlan plan;
-  std::unordered_map<std::string, std::size_t> read_of;  // normalized path -> read
+  std::size_t total = 0;
+  for (const auto& m : manifests) total += m.entries.size();
+  plan.reads.reserve(total);
+  plan.slots.reserve(total);
+  std::deque<std::string> normalized;  // owns keys that differ from the names
+  std::unordered_map<std::string_view, std::size_t> read_of;
+  read_of.reserve(total);
   std::vector<bool> size_conflict;
+  size_conflict.reserve(total);
   for (std::size_t m = 0; m < manifests.size(); ++m) {
     for (const auto& e : manifests[m].entries) {
-      auto [it, inserted] = read_of.try_emplace(normalize_path(join_path(root, e.path)), plan.reads.size());
+      std::string_view key = e.path;
+      if (!looks_normal(key)) key = normalized.emplace_back(normalize_path(e.path));
+      auto [it, inserted] = read_of.try_emplace(key, plan.reads.size());
       if (inserted) {
         plan.reads.push_back({e.path, {}, e.size});
         size_conflict.push_back(false);

@@ -15,8 +15,8 @@ namespace lv {
 
 // What to read for a set of manifests: each distinct file once, with every
 // digest any entry asks of it (a BSD file with SHA256 and MD5 lines for the
-// same name reads it once). Names resolve against `root` (the current folder
-// when empty); absolute names stay as they are.
+// same name reads it once). Names are compared in their lexically normal form;
+// they resolve against the run's root (see ReadRun).
 struct CheckPlan {
   struct Slot {
     std::size_t manifest = 0;
@@ -26,7 +26,7 @@ struct CheckPlan {
   std::vector<ReadItem> reads;
   std::vector<Slot> slots;  // manifests in order, entries in order
 };
-CheckPlan plan_check(const std::vector<Manifest>& manifests, const std::string& root);
+CheckPlan plan_check(const std::vector<Manifest>& manifests);
 
 // Files under each of `dirs` that no manifest entry names, sorted, shown
 // relative to `root` when under it. Unreadable folders go to `problems`.

@@ -4,8 +4,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
+#include <mutex>
+#include <thread>
 
 namespace lv {
 namespace {
@@ -13,6 +17,8 @@ namespace {
 // 1 MiB reads: small reads cost OpenSSL's dgst ~25% on large files, and the
 // buffer is per worker, so memory stays a few MB whatever the file size.
 constexpr std::size_t kBufferBytes = 1 << 20;
+// Files from this size on are read ahead on a second thread.
+constexpr std::uint64_t kReadAheadFrom = 16u << 20;
 
 class FdCloser {
  public:
@@ -44,7 +50,82 @@ FileReadResult classify_open_error(const std::string& path, int err) {
   return failure(PathKind::unreadable, err);
 }
 
+// Reads into a buffer, then hashes it: the copy and the hash take turns.
+ssize_t read_some(int fd, unsigned char* buf, std::size_t n) {
+  for (;;) {
+    ssize_t got = ::read(fd, buf, n);
+    if (got >= 0 || errno != EINTR) return got;
+  }
+}
+
 }  // namespace
+
+int FileReader::hash_in_place(int fd, std::uint64_t& total) {
+  for (;;) {
+    ssize_t n = read_some(fd, buffer_.data(), buffer_.size());
+    if (n == 0) return 0;
+    if (n < 0) return errno;
+    hasher_.update(buffer_.data(), static_cast<std::size_t>(n));
+    total += static_cast<std::uint64_t>(n);
+    if (progress_ != nullptr) progress_->fetch_add(static_cast<std::uint64_t>(n), std::memory_order_relaxed);
+  }
+}
+
+// For large files, a second thread copies the next blocks from the page cache
+// while this one hashes: on one core the copy costs ~18% of the time, which
+// keeps a single stream below the SHA-256 ceiling (docs/benchmarks.md).
+int FileReader::hash_with_read_ahead(int fd, std::uint64_t& total) {
+  constexpr std::size_t kSlots = 4;
+  if (ahead_.size() < kSlots) ahead_.assign(kSlots, std::vector<unsigned char>(kBufferBytes));
+  std::array<ssize_t, kSlots> length{};
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::uint64_t produced = 0, consumed = 0;
+  bool finished = false, stop = false;
+  int read_error = 0;
+
+  std::thread reader([&] {
+    for (std::uint64_t k = 0;; ++k) {
+      {
+        std::unique_lock lock(mutex);
+        changed.wait(lock, [&] { return stop || k - consumed < kSlots; });
+        if (stop) return;
+      }
+      ssize_t n = read_some(fd, ahead_[k % kSlots].data(), kBufferBytes);
+      std::lock_guard lock(mutex);
+      if (n <= 0) {
+        read_error = n < 0 ? errno : 0;
+        finished = true;
+      } else {
+        length[k % kSlots] = n;
+        produced = k + 1;
+      }
+      changed.notify_all();
+      if (finished) return;
+    }
+  });
+  for (std::uint64_t k = 0;; ++k) {
+    {
+      std::unique_lock lock(mutex);
+      changed.wait(lock, [&] { return produced > k || finished; });
+      if (produced <= k) break;  // finished, everything consumed
+    }
+    auto n = static_cast<std::size_t>(length[k % kSlots]);
+    hasher_.update(ahead_[k % kSlots].data(), n);
+    total += n;
+    if (progress_ != nullptr) progress_->fetch_add(n, std::memory_order_relaxed);
+    std::lock_guard lock(mutex);
+    consumed = k + 1;
+    changed.notify_all();
+  }
+  {
+    std::lock_guard lock(mutex);
+    stop = true;
+    changed.notify_all();
+  }
+  reader.join();
+  return read_error;
+}
 
 std::string error_text(int error_number) {
   char buf[256];
@@ -77,21 +158,18 @@ FileReadResult FileReader::read(const std::string& path, AlgorithmSet algorithms
   }
   if (algorithms.empty()) return r;
 
-  ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
   hasher_.start(algorithms);
   std::uint64_t total = 0;
-  for (;;) {
-    ssize_t n = ::read(fd, buffer_.data(), buffer_.size());
-    if (n == 0) break;
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      int err = errno;
-      hasher_.finish();
-      return failure(PathKind::unreadable, err);
-    }
-    hasher_.update(buffer_.data(), static_cast<std::size_t>(n));
-    total += static_cast<std::uint64_t>(n);
-    if (progress_ != nullptr) progress_->fetch_add(static_cast<std::uint64_t>(n), std::memory_order_relaxed);
+  int err = 0;
+  if (S_ISREG(st.st_mode) && r.size >= kReadAheadFrom) {
+    ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+    err = hash_with_read_ahead(fd, total);
+  } else {
+    err = hash_in_place(fd, total);
+  }
+  if (err != 0) {
+    hasher_.finish();
+    return failure(PathKind::unreadable, err);
   }
   r.size = total;
   r.digests = hasher_.finish();

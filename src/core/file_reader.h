@@ -41,7 +41,12 @@ class FileReader {
                       std::optional<std::uint64_t> expected_size);
 
  private:
+  // errno, or 0 when the file was read to its end.
+  int hash_in_place(int fd, std::uint64_t& total);
+  int hash_with_read_ahead(int fd, std::uint64_t& total);
+
   std::vector<unsigned char> buffer_;
+  std::vector<std::vector<unsigned char>> ahead_;  // read-ahead slots, allocated on first use
   MultiHasher hasher_;
   std::atomic<std::uint64_t>* progress_;
 };

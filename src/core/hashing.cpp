@@ -106,7 +106,16 @@ bool is_hex(std::string_view s) {
 
 std::optional<Digest> digest_from_hex(Algorithm a, std::string_view hex) {
   if (hex.size() != digest_bytes(a) * 2 || !is_hex(hex)) return std::nullopt;
-  auto nibble = [](char c) { return static_cast<std::uint8_t>(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10); };
+  static constexpr auto kNibble = [] {
+    std::array<std::uint8_t, 256> t{};
+    for (int c = 0; c < 10; ++c) t[static_cast<std::size_t>('0' + c)] = static_cast<std::uint8_t>(c);
+    for (int c = 0; c < 6; ++c) {
+      t[static_cast<std::size_t>('a' + c)] = static_cast<std::uint8_t>(10 + c);
+      t[static_cast<std::size_t>('A' + c)] = static_cast<std::uint8_t>(10 + c);
+    }
+    return t;
+  }();
+  auto nibble = [](char c) { return kNibble[static_cast<unsigned char>(c)]; };
   Digest d;
   d.algorithm = a;
   d.length = static_cast<std::uint8_t>(hex.size() / 2);

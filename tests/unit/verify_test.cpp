@@ -27,7 +27,7 @@ FileResult run_one(const ManifestEntry& e, const std::string& root) {
   Manifest m;
   m.entries.push_back(e);
   std::vector<Manifest> manifests{m};  // the plan points into it
-  CheckPlan plan = plan_check(manifests, root);
+  CheckPlan plan = plan_check(manifests);
   ReadRun run(plan.reads, root, 1);
   const FileReadResult* r = nullptr;
   while ((r = run.wait(0, std::chrono::milliseconds(100))) == nullptr) {
@@ -156,7 +156,7 @@ TEST_CASE("a file named by several entries is read once, with every digest asked
   manifests[0].entries.push_back(entry_for("b", "x"));
   manifests[1].entries.push_back(entry_for("a", "abc", Algorithm::sha1));
   manifests[1].entries.back().size = 3;
-  CheckPlan plan = plan_check(manifests, "root");
+  CheckPlan plan = plan_check(manifests);
   REQUIRE(plan.reads.size() == 2);
   CHECK(plan.reads[0].path == "a");
   CHECK(plan.reads[0].algorithms.has(Algorithm::sha256));
@@ -186,7 +186,7 @@ TEST_CASE("entries that agree on a size let a wrong-sized file go unread") {
   std::vector<Manifest> manifests(1);
   manifests[0].entries.push_back(entry_for("a", "abc"));
   manifests[0].entries.back().size = 4;
-  CheckPlan plan = plan_check(manifests, "");
+  CheckPlan plan = plan_check(manifests);
   REQUIRE(plan.reads.size() == 1);
   CHECK(plan.reads[0].expected_size == 4u);
   TempDir dir;
