@@ -36,6 +36,10 @@ int run_rewrite(const RewriteCommandOptions& o) {
     diag("--prefix is not valid UTF-8: it could not be written into JSON");
     return kExitError;
   }
+  if (o.rename_to_gcc && (o.meta.empty() || o.stores.empty())) {
+    diag("--rename-to-gcc needs --images (the img2dataset folder) and --meta (metadata.json)");
+    return kExitError;
+  }
   if (o.drop_missing && o.stores.empty()) {
     diag("--drop-missing needs --images to know which images are missing");
     return kExitError;
@@ -72,6 +76,7 @@ int run_rewrite(const RewriteCommandOptions& o) {
   options.zip_dest = o.zip_dest;
   options.meta = o.meta.empty() ? nullptr : &meta;
   options.drop_missing = o.drop_missing;
+  options.rename_to_gcc = o.rename_to_gcc;
   auto stats = rewrite_records(o.records, out_path, options);
   if (!stats) {
     diag(stats.error().message);

@@ -65,6 +65,7 @@ struct RewriteCommandOptions {
   std::string zip_dest;
   bool drop_missing = false;
   bool row_keys = false;
+  bool rename_to_gcc = false;
 };
 int run_rewrite(const RewriteCommandOptions& options);
 

@@ -101,6 +101,9 @@ void add_rewrite(CLI::App& app, RewriteCommandOptions& o) {
   cmd->add_option("--zip-dest", o.zip_dest, "Where a zip store's images are extracted (default: its name without .zip)")
       ->type_name("DIR");
   cmd->add_flag("--drop-missing", o.drop_missing, "Drop the records whose image no store has");
+  cmd->add_flag("--rename-to-gcc", o.rename_to_gcc,
+                "Values are img2dataset files: rename them GCC_train_*.jpg through their URL (needs --images "
+                "img2dataset:DIR and --meta)");
   cmd->add_flag("--row-keys", o.row_keys, "img2dataset: map GCC_train_N to key N (unproven)");
 }
 

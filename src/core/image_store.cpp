@@ -144,6 +144,11 @@ class Img2DatasetStore : public ImageStore {
     return StoredImage{it->first, it->second};
   }
 
+  std::string_view url_of(std::string_view path) const override {
+    auto it = url_of_.find(path);
+    return it == url_of_.end() ? std::string_view() : it->second;
+  }
+
   Status build() {
     auto walked = walk_files(location_);
     if (!walked) return with_context("img2dataset folder", walked.error());
@@ -179,6 +184,7 @@ class Img2DatasetStore : public ImageStore {
         if (it == files_.end()) continue;
         urls_.emplace_back(url);
         by_url_.emplace(urls_.back(), it->first);
+        url_of_.emplace(it->first, urls_.back());
         break;
       }
     }
@@ -189,6 +195,7 @@ class Img2DatasetStore : public ImageStore {
   bool row_keys_;
   std::deque<std::string> urls_;  // owns the keys of by_url_ (stable addresses)
   std::unordered_map<std::string_view, std::string_view> by_url_;
+  std::unordered_map<std::string_view, std::string_view> url_of_;  // file -> url
 };
 
 }  // namespace

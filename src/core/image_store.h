@@ -34,6 +34,8 @@ class ImageStore {
   // The file for a record: by its image path (folder, zip), or by its URL
   // (img2dataset). `image` is already checked and normalized.
   virtual std::optional<StoredImage> find(std::string_view image, std::string_view url) const;
+  // img2dataset: the URL its sidecar gives for a file of the store; empty otherwise.
+  virtual std::string_view url_of(std::string_view) const { return {}; }
 
  protected:
   explicit ImageStore(std::string location) : location_(std::move(location)) {}

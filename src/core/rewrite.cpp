@@ -7,6 +7,8 @@
 #include "core/json_writer.h"
 #include "core/records.h"
 
+#include <unordered_map>
+
 namespace lv {
 namespace {
 
@@ -18,7 +20,13 @@ std::string default_zip_dest(const std::string& zip) {
 
 class Rewriter {
  public:
-  Rewriter(const RewriteOptions& o, AtomicFile& out) : o_(o), out_(out) {}
+  Rewriter(const RewriteOptions& o, AtomicFile& out) : o_(o), out_(out) {
+    if (o_.rename_to_gcc && o_.meta != nullptr) {
+      for (const auto& [image, info] : *o_.meta) {
+        if (!info.url.empty()) image_of_url_.emplace(info.url, image);
+      }
+    }
+  }
 
   Status on_batch(const RecordBatch& b) {
     const char* base = b.text.data();
@@ -80,7 +88,20 @@ class Rewriter {
       return;
     }
     std::string target;
-    if (o_.stores != nullptr) {
+    if (o_.rename_to_gcc) {
+      std::string image = normalize_path(r.image);
+      std::string_view url;
+      for (const auto& store : *o_.stores) {
+        if (!(url = store->url_of(image)).empty()) break;
+      }
+      auto it = url.empty() ? image_of_url_.end() : image_of_url_.find(url);
+      if (it == image_of_url_.end()) {
+        ++stats_.missing;
+        drop = o_.drop_missing;
+        return;
+      }
+      target = std::string(it->second);
+    } else if (o_.stores != nullptr) {
       std::string image = normalize_path(r.image);
       std::string_view url;
       if (o_.meta != nullptr) {
@@ -120,6 +141,7 @@ class Rewriter {
   RewriteStats stats_;
   std::string carry_;
   bool kept_any_ = false;
+  std::unordered_map<std::string_view, std::string_view> image_of_url_;  // --rename-to-gcc
 };
 
 }  // namespace

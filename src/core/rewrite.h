@@ -25,6 +25,9 @@ struct RewriteOptions {
   std::string zip_dest;
   const MetaIndex* meta = nullptr;  // URLs for img2dataset stores
   bool drop_missing = false;        // drop records whose image no store has
+  // Values are img2dataset files (`00000/000000123.jpg`): name them as LLaVA
+  // does (`GCC_train_*.jpg`) through their sidecar URL and `meta`.
+  bool rename_to_gcc = false;
   ScanOptions scan;                 // batch sizes (tests exercise small ones)
 };
 

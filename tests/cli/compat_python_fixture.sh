@@ -102,5 +102,34 @@ PY
 }
 check "rewrite --drop-missing: the others stay, in order" drop_check
 
+# --rename-to-gcc: records that name img2dataset files get LLaVA's names, through the URL.
+"$PY" - <<'PY'
+import json, os
+recs = []
+for name in sorted(os.listdir("img2dataset/00000")):
+    if name.endswith(".json"):
+        side = json.load(open("img2dataset/00000/" + name))
+        recs.append({"id": side["key"], "image": "00000/" + side["key"] + ".jpg"})
+recs.append({"id": "none", "image": "00000/999999999.jpg"})
+json.dump(recs, open("i2d.json", "w"), indent=1)
+PY
+"$LV" rewrite i2d.json --out gcc.json --rename-to-gcc --images img2dataset:img2dataset --meta metadata.json >/dev/null
+rename_check() {
+  "$PY" - <<'PY'
+import json, sys
+url_to_image = {m["url"]: m["image"] for m in json.load(open("metadata.json"))}
+before, after = json.load(open("i2d.json")), json.load(open("gcc.json"))
+for b, a in zip(before, after):
+    side = "img2dataset/" + b["image"][:-4] + ".json"
+    try:
+        want = url_to_image[json.load(open(side))["url"]]
+    except FileNotFoundError:
+        want = b["image"]  # no such file: left as it was
+    if a["image"] != want:
+        sys.exit(f"{b['image']}: got {a['image']}, expected {want}")
+PY
+}
+check "rewrite --rename-to-gcc: img2dataset keys to GCC names through the URL" rename_check
+
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]
