@@ -1,6 +1,9 @@
 // `llava-verify missing`: the images a record file references that are not on disk.
 #include <fmt/format.h>
 
+#include <optional>
+#include <thread>
+
 #include "cli/commands.h"
 #include "cli/console.h"
 #include "core/fs.h"
@@ -11,10 +14,11 @@
 namespace lv::cli {
 namespace {
 
-Result<std::vector<std::unique_ptr<ImageStore>>> open_stores(const std::vector<std::string>& specs, bool row_keys) {
+Result<std::vector<std::unique_ptr<ImageStore>>> open_stores(const std::vector<std::string>& specs, bool row_keys,
+                                                             unsigned jobs) {
   std::vector<std::unique_ptr<ImageStore>> stores;
   for (const auto& spec : specs) {
-    auto store = open_store(spec, Img2DatasetOptions{row_keys});
+    auto store = open_store(spec, StoreOptions{row_keys, jobs});
     if (!store) return store.error();
     stores.push_back(std::move(store.value()));
   }
@@ -62,11 +66,21 @@ int run_missing(const MissingCommandOptions& o) {
     diag("warning: --row-keys maps GCC_train_N to img2dataset key N; this rule is not established, and is off by "
          "one when the input had a header line that img2dataset was not told about");
   }
-  auto stores = open_stores(o.stores, o.row_keys);
-  if (!stores) {
-    diag(stores.error().message);
-    return kExitError;
-  }
+  const unsigned jobs = o.jobs ? o.jobs : default_jobs();
+  // The stores are listed on a thread while the record file is scanned.
+  std::optional<Result<StoreList>> stores;
+  std::thread lister([&] { stores.emplace(open_stores(o.stores, o.row_keys, jobs)); });
+  struct Joiner {
+    std::thread& t;
+    ~Joiner() {
+      if (t.joinable()) t.join();
+    }
+  } joiner{lister};
+  auto stores_ready = [&]() -> Result<const StoreList*> {
+    lister.join();
+    if (!stores->ok()) return stores->error();
+    return &stores->value();
+  };
   MetaIndex meta;
   if (!o.meta.empty()) {
     auto loaded = load_meta(o.meta);
@@ -79,14 +93,16 @@ int run_missing(const MissingCommandOptions& o) {
   MissingOptions options;
   options.deep = o.deep;
   options.allow_absolute = o.allow_absolute;
-  options.jobs = o.jobs ? o.jobs : default_jobs();
-  auto report = find_missing(o.records, stores.value(), o.meta.empty() ? nullptr : &meta, options);
+  options.jobs = jobs;
+  auto report = find_missing(o.records, stores_ready, o.meta.empty() ? nullptr : &meta, options);
   if (!report) {
     diag(report.error().message);
     return kExitError;
   }
+  if (lister.joinable()) lister.join();
+  const StoreList& store_list = stores->value();
   const bool json_to_stdout = o.json == "-";
-  if (!json_to_stdout) print_summary(o.records, report.value(), stores.value());
+  if (!json_to_stdout) print_summary(o.records, report.value(), store_list);
   for (const auto& r : report->records) {
     if (r.state == ImageState::invalid) {
       diag(fmt::format("{}: record {}: {}", quote_name(o.records), r.index, r.detail));
@@ -96,7 +112,7 @@ int run_missing(const MissingCommandOptions& o) {
   if (!o.csv.empty()) written = write_output(o.csv, render_missing_csv(report.value())) && written;
   if (!o.list.empty()) written = write_output(o.list, render_missing_list(report.value())) && written;
   if (!o.json.empty()) {
-    MissingReportInfo info{kVersion, o.records, o.meta, &stores.value()};
+    MissingReportInfo info{kVersion, o.records, o.meta, &store_list};
     written = write_output(o.json, render_missing_json(report.value(), info)) && written;
   }
   flush_out();

@@ -54,7 +54,7 @@ int run_rewrite(const RewriteCommandOptions& o) {
       diag(fmt::format("{}: the store's path is not valid UTF-8: it could not be written into JSON", quote_name(spec)));
       return kExitError;
     }
-    auto store = open_store(spec, Img2DatasetOptions{o.row_keys});
+    auto store = open_store(spec, StoreOptions{o.row_keys, default_jobs()});
     if (!store) {
       diag(store.error().message);
       return kExitError;

@@ -10,18 +10,6 @@
 
 namespace lv {
 
-namespace {
-
-// True when normalize_path would return `path` unchanged (the common case), so
-// that it can key the plan without a copy.
-bool looks_normal(std::string_view path) {
-  if (path.empty() || path == "." || path.ends_with('/') || path.starts_with("./")) return false;
-  return path.find("//") == std::string_view::npos && path.find("/./") == std::string_view::npos &&
-         path.find("..") == std::string_view::npos && !path.ends_with("/.");
-}
-
-}  // namespace
-
 CheckPlan plan_check(const std::vector<Manifest>& manifests) {
   CheckPlan plan;
   std::size_t total = 0;
@@ -36,7 +24,7 @@ CheckPlan plan_check(const std::vector<Manifest>& manifests) {
   for (std::size_t m = 0; m < manifests.size(); ++m) {
     for (const auto& e : manifests[m].entries) {
       std::string_view key = e.path;
-      if (!looks_normal(key)) key = normalized.emplace_back(normalize_path(e.path));
+      if (!is_normal_path(key)) key = normalized.emplace_back(normalize_path(e.path));
       auto [it, inserted] = read_of.try_emplace(key, plan.reads.size());
       if (inserted) {
         plan.reads.push_back({e.path, {}, e.size});

@@ -100,75 +100,18 @@ Status write_file_atomic(const std::string& path, std::string_view data) {
   return {};
 }
 
-namespace {
-
-void walk_dir(int dir_fd, const std::string& prefix, const std::string& shown, WalkResult& out) {
-  DIR* dir = ::fdopendir(dir_fd);
-  if (dir == nullptr) {
-    out.problems.push_back(fmt::format("{}: {}", shown, error_text(errno)));
-    ::close(dir_fd);
-    return;
-  }
-  std::vector<std::string> subdirs;
-  while (dirent* d = ::readdir(dir)) {
-    std::string_view name = d->d_name;
-    if (name == "." || name == "..") continue;
-    std::string rel = prefix.empty() ? std::string(name) : prefix + "/" + std::string(name);
-    struct stat st{};
-    if (::fstatat(dir_fd, d->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
-      out.problems.push_back(fmt::format("{}: {}", join_path(shown, name), error_text(errno)));
-      continue;
-    }
-    if (S_ISDIR(st.st_mode)) {
-      subdirs.push_back(std::string(name));
-    } else if (S_ISREG(st.st_mode)) {
-      out.files.push_back({rel, static_cast<std::uint64_t>(st.st_size)});
-    } else if (S_ISLNK(st.st_mode)) {
-      if (::fstatat(dir_fd, d->d_name, &st, 0) != 0) {
-        out.skipped.push_back(fmt::format("{}: symbolic link to nothing readable ({})", join_path(shown, name),
-                                          error_text(errno)));
-      } else if (S_ISREG(st.st_mode)) {
-        out.files.push_back({rel, static_cast<std::uint64_t>(st.st_size)});
-      } else {
-        out.skipped.push_back(fmt::format("{}: symbolic link to a folder or special file, not followed",
-                                          join_path(shown, name)));
-      }
-    } else {
-      out.skipped.push_back(fmt::format("{}: not a regular file (FIFO, socket or device)", join_path(shown, name)));
-    }
-  }
-  for (const auto& name : subdirs) {
-    int fd = ::openat(dir_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    std::string rel = prefix.empty() ? name : prefix + "/" + name;
-    if (fd < 0) {
-      out.problems.push_back(fmt::format("{}: {}", join_path(shown, name), error_text(errno)));
-      continue;
-    }
-    walk_dir(fd, rel, join_path(shown, name), out);
-  }
-  ::closedir(dir);
-}
-
-}  // namespace
-
-Result<WalkResult> walk_files(const std::string& root) {
-  int fd = ::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return Error{fmt::format("'{}': {}", root, error_text(errno))};
-  WalkResult out;
-  walk_dir(fd, "", root, out);
-  std::sort(out.files.begin(), out.files.end(),
-            [](const WalkedFile& a, const WalkedFile& b) { return a.relative < b.relative; });
-  std::sort(out.problems.begin(), out.problems.end());
-  std::sort(out.skipped.begin(), out.skipped.end());
-  return out;
-}
-
 std::string join_path(std::string_view root, std::string_view name) {
   if (root.empty() || root == "." || name.starts_with('/')) return std::string(name);
   std::string out(root);
   if (!out.ends_with('/')) out.push_back('/');
   out.append(name);
   return out;
+}
+
+bool is_normal_path(std::string_view path) {
+  if (path.empty() || path == "." || path.ends_with('/') || path.starts_with("./")) return false;
+  return path.find("//") == std::string_view::npos && path.find("/./") == std::string_view::npos &&
+         path.find("..") == std::string_view::npos && !path.ends_with("/.");
 }
 
 std::string normalize_path(std::string_view path) {

@@ -78,8 +78,8 @@ class IndexedStore : public ImageStore {
 
 }  // namespace
 
-Result<std::unique_ptr<ImageStore>> open_folder_store(const std::string& path) {
-  auto walked = walk_files(path);
+Result<std::unique_ptr<ImageStore>> open_folder_store(const std::string& path, const StoreOptions& options) {
+  auto walked = walk_files(path, WalkOptions{false, options.jobs});
   if (!walked) return with_context("image folder", walked.error());
   auto store = std::make_unique<IndexedStore>(path, StoreKind::folder);
   for (auto& f : walked->files) store->add(std::move(f.relative), f.size);
@@ -116,7 +116,8 @@ namespace {
 
 class Img2DatasetStore : public ImageStore {
  public:
-  Img2DatasetStore(std::string location, bool row_keys) : ImageStore(std::move(location)), row_keys_(row_keys) {}
+  Img2DatasetStore(std::string location, const StoreOptions& options)
+      : ImageStore(std::move(location)), row_keys_(options.row_keys), jobs_(options.jobs) {}
   StoreKind kind() const override { return StoreKind::img2dataset; }
 
   std::optional<StoredImage> find(std::string_view image, std::string_view url) const override {
@@ -150,7 +151,7 @@ class Img2DatasetStore : public ImageStore {
   }
 
   Status build() {
-    auto walked = walk_files(location_);
+    auto walked = walk_files(location_, WalkOptions{false, jobs_});
     if (!walked) return with_context("img2dataset folder", walked.error());
     std::vector<std::pair<std::string, std::uint64_t>> images;
     std::vector<std::string> sidecars;
@@ -193,6 +194,7 @@ class Img2DatasetStore : public ImageStore {
 
  private:
   bool row_keys_;
+  unsigned jobs_;
   std::deque<std::string> urls_;  // owns the keys of by_url_ (stable addresses)
   std::unordered_map<std::string_view, std::string_view> by_url_;
   std::unordered_map<std::string_view, std::string_view> url_of_;  // file -> url
@@ -200,8 +202,8 @@ class Img2DatasetStore : public ImageStore {
 
 }  // namespace
 
-Result<std::unique_ptr<ImageStore>> open_img2dataset_store(const std::string& path, const Img2DatasetOptions& options) {
-  auto store = std::make_unique<Img2DatasetStore>(path, options.row_keys);
+Result<std::unique_ptr<ImageStore>> open_img2dataset_store(const std::string& path, const StoreOptions& options) {
+  auto store = std::make_unique<Img2DatasetStore>(path, options);
   if (auto s = store->build(); !s) return s.error();
   return std::unique_ptr<ImageStore>(std::move(store));
 }
@@ -223,7 +225,7 @@ Result<StoreKind> detect_store_kind(const std::string& path) {
 
 namespace lv {
 
-Result<std::unique_ptr<ImageStore>> open_store(const std::string& spec, const Img2DatasetOptions& options) {
+Result<std::unique_ptr<ImageStore>> open_store(const std::string& spec, const StoreOptions& options) {
   std::string path = spec;
   std::optional<StoreKind> kind;
   for (StoreKind k : {StoreKind::folder, StoreKind::zip, StoreKind::img2dataset}) {
@@ -239,7 +241,7 @@ Result<std::unique_ptr<ImageStore>> open_store(const std::string& spec, const Im
     kind = detected.value();
   }
   switch (*kind) {
-    case StoreKind::folder: return open_folder_store(path);
+    case StoreKind::folder: return open_folder_store(path, options);
     case StoreKind::zip: return open_zip_store(path);
     case StoreKind::img2dataset: return open_img2dataset_store(path, options);
   }

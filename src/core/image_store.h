@@ -44,9 +44,14 @@ class ImageStore {
   std::unordered_map<std::string_view, std::uint64_t> files_;
 };
 
+struct StoreOptions {
+  bool row_keys = false;  // img2dataset only
+  unsigned jobs = 1;      // threads for listing large folders
+};
+
 // A folder: every regular file below it (symlinks to files included), by its
 // path relative to the folder.
-Result<std::unique_ptr<ImageStore>> open_folder_store(const std::string& path);
+Result<std::unique_ptr<ImageStore>> open_folder_store(const std::string& path, const StoreOptions& options = {});
 // A zip archive: every file entry by its name.
 Result<std::unique_ptr<ImageStore>> open_zip_store(const std::string& path);
 
@@ -54,10 +59,7 @@ Result<std::unique_ptr<ImageStore>> open_zip_store(const std::string& path);
 // `url` and `status`. Records are joined on their URL. With `row_keys`, the
 // unproven rule GCC_train_N = key N is used instead (off by one when the input
 // had a header line that was not declared).
-struct Img2DatasetOptions {
-  bool row_keys = false;
-};
-Result<std::unique_ptr<ImageStore>> open_img2dataset_store(const std::string& path, const Img2DatasetOptions& options);
+Result<std::unique_ptr<ImageStore>> open_img2dataset_store(const std::string& path, const StoreOptions& options);
 
 // Guesses the kind: a file is a zip; a folder with `NNNNN/NNNNNNNNN.json`
 // sidecars or `NNNNN_stats.json` files is img2dataset; any other folder is a folder.
@@ -73,6 +75,6 @@ namespace lv {
 
 // Opens a store given as `PATH` (kind detected) or `KIND:PATH` with KIND one
 // of folder, zip, img2dataset.
-Result<std::unique_ptr<ImageStore>> open_store(const std::string& spec, const Img2DatasetOptions& options);
+Result<std::unique_ptr<ImageStore>> open_store(const std::string& spec, const StoreOptions& options);
 
 }  // namespace lv

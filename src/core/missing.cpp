@@ -8,8 +8,8 @@
 
 #include <atomic>
 #include <cstring>
+#include <algorithm>
 #include <thread>
-#include <unordered_set>
 
 #include "core/file_reader.h"
 #include "core/fs.h"
@@ -92,14 +92,18 @@ struct Resolution {
 
 class MissingJob {
  public:
-  MissingJob(const std::vector<std::unique_ptr<ImageStore>>& stores, const MetaIndex* meta, const MissingOptions& o)
-      : stores_(stores), meta_(meta), o_(o) {
-    report_.summary.per_store.assign(stores.size(), 0);
-  }
+  MissingJob(const MetaIndex* meta, const MissingOptions& o) : meta_(meta), o_(o) {}
 
-  Status run(const std::string& path) {
+  Status run(const std::string& path, const StoresReady& ready) {
+    struct stat st{};
+    if (path != "-" && ::stat(path.c_str(), &st) == 0) file_bytes_ = static_cast<std::uint64_t>(st.st_size);
     auto s = scan_records(path, {}, [this](const RecordBatch& b) { return on_batch(b); });
     if (!s) return s;
+    auto stores = ready();
+    if (!stores) return stores.error();
+    stores_ = stores.value();
+    report_.summary.per_store.assign(stores_->size(), 0);
+    for (std::size_t i = 0; i < keys_.size(); ++i) slots_[i] = resolve(*keys_[i], absolute_[i]);
     if (o_.deep) deep_check();
     finish();
     return {};
@@ -108,12 +112,24 @@ class MissingJob {
   MissingReport take() { return std::move(report_); }
 
  private:
+  // Sizes the tables from the first batch, so they do not rehash as they grow.
+  void reserve_for(const RecordBatch& batch) {
+    if (reserved_ || batch.records.empty() || file_bytes_ == 0) return;
+    reserved_ = true;
+    auto expected = static_cast<std::size_t>(file_bytes_ / std::max<std::size_t>(batch.text.size(), 1) *
+                                             batch.records.size() * 11 / 10);
+    expected = std::min<std::size_t>(expected, 64u << 20);
+    images_.reserve(expected);
+    pending_.reserve(expected);
+    id_hashes_.reserve(expected);
+  }
+
   Status on_batch(const RecordBatch& batch) {
+    reserve_for(batch);
     auto& sum = report_.summary;
     for (const auto& r : batch.records) {
       ++sum.records;
-      // A 64-bit hash per id is enough to count repeats, at a fraction of the memory.
-      if (!r.id.empty() && !ids_.insert(std::hash<std::string_view>{}(r.id)).second) ++sum.duplicate_ids;
+      if (!r.id.empty()) id_hashes_.push_back(std::hash<std::string_view>{}(r.id));
       if (!r.is_object || r.image_kind == ImageKind::absent) {
         if (r.is_object) {
           ++sum.without_image;
@@ -139,20 +155,20 @@ class MissingJob {
         add_invalid(r, "'image' is " + problem);
         continue;
       }
-      std::string key = absolute ? std::string(r.image) : normalize_path(r.image);
-      auto [it, inserted] = images_.try_emplace(key);
+      auto [it, inserted] = (absolute || is_normal_path(r.image))
+                                ? images_.try_emplace(std::string(r.image), keys_.size())
+                                : images_.try_emplace(normalize_path(r.image), keys_.size());
       if (inserted) {
-        order_.push_back(&*it);
-        it->second = resolve(key, absolute);
+        keys_.push_back(&it->first);
+        absolute_.push_back(absolute);
       } else {
         ++sum.duplicate_images;
       }
-      // Only records that may end up in the report are kept (all of them with --deep,
-      // which can still turn a present image into a corrupt one).
-      if (o_.deep || it->second.state != ImageState::present) {
-        pending_.push_back({r.index, std::string(r.id), std::string(r.image), &it->second});
-      }
+      pending_.push_back({r.index, static_cast<std::uint32_t>(it->second), ids_.size(),
+                          static_cast<std::uint32_t>(r.id.size())});
+      ids_.append(r.id);
     }
+    slots_.resize(keys_.size());
     return {};
   }
 
@@ -182,8 +198,8 @@ class MissingJob {
       auto m = meta_->find(image);
       if (m != meta_->end()) url = m->second.url;
     }
-    for (std::size_t s = 0; s < stores_.size(); ++s) {
-      auto found = stores_[s]->find(image, url);
+    for (std::size_t s = 0; s < stores_->size(); ++s) {
+      auto found = (*stores_)[s]->find(image, url);
       if (!found) continue;
       if (found->size == 0) {
         if (res.state == ImageState::missing) res.state = ImageState::empty;
@@ -200,10 +216,9 @@ class MissingJob {
   // --deep: the first and last bytes of each present image in a folder store.
   void deep_check() {
     std::vector<std::pair<std::string, Resolution*>> todo;
-    for (auto* entry : order_) {
-      Resolution& res = entry->second;
+    for (Resolution& res : slots_) {
       if (res.state != ImageState::present || res.store < 0) continue;
-      const ImageStore& store = *stores_[static_cast<std::size_t>(res.store)];
+      const ImageStore& store = *(*stores_)[static_cast<std::size_t>(res.store)];
       if (store.kind() == StoreKind::zip) continue;
       todo.emplace_back(join_path(store.location(), res.path), &res);
     }
@@ -226,8 +241,11 @@ class MissingJob {
   void finish() {
     auto& sum = report_.summary;
     sum.distinct_images = images_.size();
-    for (auto* entry : order_) {
-      const Resolution& res = entry->second;
+    std::sort(id_hashes_.begin(), id_hashes_.end());
+    sum.duplicate_ids = static_cast<std::uint64_t>(
+        id_hashes_.size() - static_cast<std::size_t>(std::unique(id_hashes_.begin(), id_hashes_.end()) - id_hashes_.begin()));
+    for (std::size_t i = 0; i < slots_.size(); ++i) {
+      const Resolution& res = slots_[i];
       switch (res.state) {
         case ImageState::present:
           ++sum.present;
@@ -238,24 +256,25 @@ class MissingJob {
         case ImageState::corrupt: ++sum.corrupt; break;
         case ImageState::invalid: break;
       }
-      report_.missing_images.push_back(entry->first);
+      report_.missing_images.push_back(*keys_[i]);
     }
     // Records in record order: the unusable ones among those with images, and the invalid ones.
     std::size_t inv = 0;
     auto flush_invalid_before = [&](std::uint64_t index) {
       while (inv < invalid_.size() && invalid_[inv].index < index) report_.records.push_back(std::move(invalid_[inv++]));
     };
-    for (auto& p : pending_) {
-      if (p.res->state == ImageState::present) continue;
+    for (const auto& p : pending_) {
+      const Resolution& res = slots_[p.slot];
+      if (res.state == ImageState::present) continue;
       flush_invalid_before(p.index);
       MissingRecord m;
       m.index = p.index;
-      m.id = std::move(p.id);
-      m.image = std::move(p.image);
-      m.state = p.res->state;
-      m.detail = p.res->detail;
+      m.id = ids_.substr(p.id_at, p.id_size);
+      m.image = *keys_[p.slot];
+      m.state = res.state;
+      m.detail = res.detail;
       if (meta_ != nullptr) {
-        auto it = meta_->find(normalize_path(m.image));
+        auto it = meta_->find(m.image);
         if (it != meta_->end()) {
           m.url = it->second.url;
           m.caption = it->second.caption;
@@ -266,30 +285,36 @@ class MissingJob {
     flush_invalid_before(UINT64_MAX);
   }
 
+  // A record with a valid image, in a few bytes: its id lives in ids_.
   struct Pending {
     std::uint64_t index;
-    std::string id;
-    std::string image;
-    const Resolution* res;
+    std::uint32_t slot;  // the image
+    std::size_t id_at;
+    std::uint32_t id_size;
   };
 
-  const std::vector<std::unique_ptr<ImageStore>>& stores_;
+  const StoreList* stores_ = nullptr;
   const MetaIndex* meta_;
   const MissingOptions& o_;
   MissingReport report_;
-  std::unordered_map<std::string, Resolution> images_;
-  std::vector<std::pair<const std::string, Resolution>*> order_;
-  std::unordered_set<std::size_t> ids_;
+  std::uint64_t file_bytes_ = 0;
+  bool reserved_ = false;
+  std::unordered_map<std::string, std::size_t> images_;  // image -> slot
+  std::vector<const std::string*> keys_;                 // slot -> image (first-seen order)
+  std::vector<bool> absolute_;                           // slot -> checked where it points
+  std::vector<Resolution> slots_;
+  std::vector<std::size_t> id_hashes_;  // 64-bit hashes: enough to count repeated ids
+  std::string ids_;
   std::vector<Pending> pending_;
   std::vector<MissingRecord> invalid_;
 };
 
 }  // namespace
 
-Result<MissingReport> find_missing(const std::string& records_path, const std::vector<std::unique_ptr<ImageStore>>& stores,
-                                   const MetaIndex* meta, const MissingOptions& options) {
-  MissingJob job(stores, meta, options);
-  if (auto s = job.run(records_path); !s) return s.error();
+Result<MissingReport> find_missing(const std::string& records_path, const StoresReady& stores, const MetaIndex* meta,
+                                   const MissingOptions& options) {
+  MissingJob job(meta, options);
+  if (auto s = job.run(records_path, stores); !s) return s.error();
   return job.take();
 }
 

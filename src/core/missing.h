@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -66,8 +67,13 @@ struct MissingOptions {
   unsigned jobs = 1;
 };
 
-Result<MissingReport> find_missing(const std::string& records_path, const std::vector<std::unique_ptr<ImageStore>>& stores,
-                                   const MetaIndex* meta, const MissingOptions& options);
+using StoreList = std::vector<std::unique_ptr<ImageStore>>;
+// Called once the record file has been scanned: the stores may still be being
+// listed on another thread meanwhile.
+using StoresReady = std::function<Result<const StoreList*>()>;
+
+Result<MissingReport> find_missing(const std::string& records_path, const StoresReady& stores, const MetaIndex* meta,
+                                   const MissingOptions& options);
 
 // What the first and last bytes of an image file say: empty when it looks
 // sound, else why not ("not a JPEG, PNG, WebP or GIF file", "JPEG without its
