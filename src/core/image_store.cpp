@@ -25,11 +25,7 @@ std::string_view store_kind_name(StoreKind k) {
   return "?";
 }
 
-std::optional<StoredImage> ImageStore::find(std::string_view image, std::string_view) const {
-  auto it = files_.find(image);
-  if (it == files_.end()) return std::nullopt;
-  return StoredImage{it->first, it->second};
-}
+std::optional<StoredImage> ImageStore::find(std::string_view image, std::string_view) const { return lookup(image); }
 
 std::string image_path_problem(std::string_view image) {
   if (image.empty()) return "empty";
@@ -58,22 +54,11 @@ class IndexedStore : public ImageStore {
  public:
   IndexedStore(std::string location, StoreKind kind) : ImageStore(std::move(location)), kind_(kind) {}
   StoreKind kind() const override { return kind_; }
-  void add(std::string name, std::uint64_t size) { pending_.emplace_back(std::move(name), size); }
-  // Moves the names into place and builds the index (views into names_).
-  void seal() {
-    names_.reserve(pending_.size());
-    files_.reserve(pending_.size());
-    for (auto& [name, size] : pending_) {
-      names_.push_back(std::move(name));
-      files_.emplace(names_.back(), size);
-    }
-    pending_.clear();
-    pending_.shrink_to_fit();
-  }
+  void reserve(std::size_t n) { files_.reserve(n); }
+  using ImageStore::add;
 
  private:
   StoreKind kind_;
-  std::vector<std::pair<std::string, std::uint64_t>> pending_;
 };
 
 }  // namespace
@@ -82,8 +67,8 @@ Result<std::unique_ptr<ImageStore>> open_folder_store(const std::string& path, c
   auto walked = walk_files(path, WalkOptions{false, options.jobs});
   if (!walked) return with_context("image folder", walked.error());
   auto store = std::make_unique<IndexedStore>(path, StoreKind::folder);
-  for (auto& f : walked->files) store->add(std::move(f.relative), f.size);
-  store->seal();
+  store->reserve(walked->files.size());
+  for (const auto& f : walked->files) store->add(f.relative, f.size);
   return std::unique_ptr<ImageStore>(std::move(store));
 }
 
@@ -105,10 +90,9 @@ Result<std::unique_ptr<ImageStore>> open_zip_store(const std::string& path) {
     if (zip_stat_index(za, static_cast<zip_uint64_t>(i), ZIP_FL_ENC_RAW, &st) != 0 || st.name == nullptr) continue;
     std::string_view name = st.name;
     if (name.empty() || name.back() == '/') continue;  // folders
-    store->add(std::string(name), (st.valid & ZIP_STAT_SIZE) ? st.size : 0);
+    store->add(name, (st.valid & ZIP_STAT_SIZE) ? st.size : 0);
   }
   zip_discard(za);
-  store->seal();
   return std::unique_ptr<ImageStore>(std::move(store));
 }
 
@@ -132,17 +116,12 @@ class Img2DatasetStore : public ImageStore {
         if (c < '0' || c > '9') return std::nullopt;
         n = n * 10 + static_cast<std::uint64_t>(c - '0');
       }
-      std::string rel = fmt::format("{:05}/{:09}.jpg", n / 10000, n);
-      auto it = files_.find(rel);
-      if (it == files_.end()) return std::nullopt;
-      return StoredImage{it->first, it->second};
+      return lookup(fmt::format("{:05}/{:09}.jpg", n / 10000, n));
     }
     if (url.empty()) return std::nullopt;
     auto u = by_url_.find(url);
     if (u == by_url_.end()) return std::nullopt;
-    auto it = files_.find(u->second);
-    if (it == files_.end()) return std::nullopt;
-    return StoredImage{it->first, it->second};
+    return lookup(u->second);
   }
 
   std::string_view url_of(std::string_view path) const override {
@@ -162,12 +141,8 @@ class Img2DatasetStore : public ImageStore {
         images.emplace_back(std::move(f.relative), f.size);
       }
     }
-    names_.reserve(images.size() + sidecars.size());
     files_.reserve(images.size());
-    for (auto& [name, size] : images) {
-      names_.push_back(std::move(name));
-      files_.emplace(names_.back(), size);
-    }
+    for (const auto& [name, size] : images) add(name, size);
     if (row_keys_) return {};
     simdjson::dom::parser parser;
     for (const auto& sidecar : sidecars) {
@@ -181,11 +156,11 @@ class Img2DatasetStore : public ImageStore {
       // The image beside the sidecar: same stem.
       std::string stem = sidecar.substr(0, sidecar.size() - 5);
       for (std::string_view ext : {".jpg", ".png", ".webp"}) {
-        auto it = files_.find(stem + std::string(ext));
-        if (it == files_.end()) continue;
+        auto hit = lookup(stem + std::string(ext));
+        if (!hit) continue;
         urls_.emplace_back(url);
-        by_url_.emplace(urls_.back(), it->first);
-        url_of_.emplace(it->first, urls_.back());
+        by_url_.emplace(urls_.back(), hit->path);
+        url_of_.emplace(hit->path, urls_.back());
         break;
       }
     }

@@ -11,6 +11,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/flat_map.h"
 #include "core/result.h"
 
 namespace lv {
@@ -39,9 +40,16 @@ class ImageStore {
 
  protected:
   explicit ImageStore(std::string location) : location_(std::move(location)) {}
+  void add(std::string_view name, std::uint64_t size) { files_.try_emplace(names_.intern(name), size); }
+  std::optional<StoredImage> lookup(std::string_view name) const {
+    auto [key, size] = files_.find(name);
+    if (size == nullptr) return std::nullopt;
+    return StoredImage{key, *size};
+  }
+
   std::string location_;
-  std::vector<std::string> names_;  // owns the keys of files_
-  std::unordered_map<std::string_view, std::uint64_t> files_;
+  StringArena names_;  // owns the keys of files_
+  FlatStringMap<std::uint64_t> files_;
 };
 
 struct StoreOptions {

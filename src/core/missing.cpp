@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "core/file_reader.h"
+#include "core/flat_map.h"
 #include "core/fs.h"
 #include "core/records.h"
 
@@ -103,7 +104,7 @@ class MissingJob {
     if (!stores) return stores.error();
     stores_ = stores.value();
     report_.summary.per_store.assign(stores_->size(), 0);
-    for (std::size_t i = 0; i < keys_.size(); ++i) slots_[i] = resolve(*keys_[i], absolute_[i]);
+    for (std::size_t i = 0; i < keys_.size(); ++i) slots_[i] = resolve(keys_[i], absolute_[i]);
     if (o_.deep) deep_check();
     finish();
     return {};
@@ -155,17 +156,20 @@ class MissingJob {
         add_invalid(r, "'image' is " + problem);
         continue;
       }
-      auto [it, inserted] = (absolute || is_normal_path(r.image))
-                                ? images_.try_emplace(std::string(r.image), keys_.size())
-                                : images_.try_emplace(normalize_path(r.image), keys_.size());
-      if (inserted) {
-        keys_.push_back(&it->first);
-        absolute_.push_back(absolute);
-      } else {
+      std::string normalized;
+      std::string_view key = r.image;
+      if (!absolute && !is_normal_path(key)) key = normalized = normalize_path(r.image);
+      std::size_t slot = keys_.size();
+      if (auto [known, found] = images_.find(key); found != nullptr) {
+        slot = *found;
         ++sum.duplicate_images;
+      } else {
+        key = names_.intern(key);
+        images_.try_emplace(key, slot);
+        keys_.push_back(key);
+        absolute_.push_back(absolute);
       }
-      pending_.push_back({r.index, static_cast<std::uint32_t>(it->second), ids_.size(),
-                          static_cast<std::uint32_t>(r.id.size())});
+      pending_.push_back({r.index, static_cast<std::uint32_t>(slot), ids_.size(), static_cast<std::uint32_t>(r.id.size())});
       ids_.append(r.id);
     }
     slots_.resize(keys_.size());
@@ -183,19 +187,19 @@ class MissingJob {
     invalid_.push_back(std::move(m));
   }
 
-  Resolution resolve(const std::string& image, bool absolute) {
+  Resolution resolve(std::string_view image, bool absolute) {
     Resolution res;
     if (absolute) {
       // As the trainer would open it: a regular file, where it points.
       struct stat st{};
-      if (::stat(image.c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
+      if (::stat(std::string(image).c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
         res.state = st.st_size > 0 ? ImageState::present : ImageState::empty;
       }
       return res;
     }
     std::string_view url;
     if (meta_ != nullptr) {
-      auto m = meta_->find(image);
+      auto m = meta_->find(std::string(image));
       if (m != meta_->end()) url = m->second.url;
     }
     for (std::size_t s = 0; s < stores_->size(); ++s) {
@@ -256,7 +260,7 @@ class MissingJob {
         case ImageState::corrupt: ++sum.corrupt; break;
         case ImageState::invalid: break;
       }
-      report_.missing_images.push_back(*keys_[i]);
+      report_.missing_images.emplace_back(keys_[i]);
     }
     // Records in record order: the unusable ones among those with images, and the invalid ones.
     std::size_t inv = 0;
@@ -270,7 +274,7 @@ class MissingJob {
       MissingRecord m;
       m.index = p.index;
       m.id = ids_.substr(p.id_at, p.id_size);
-      m.image = *keys_[p.slot];
+      m.image = keys_[p.slot];
       m.state = res.state;
       m.detail = res.detail;
       if (meta_ != nullptr) {
@@ -299,8 +303,9 @@ class MissingJob {
   MissingReport report_;
   std::uint64_t file_bytes_ = 0;
   bool reserved_ = false;
-  std::unordered_map<std::string, std::size_t> images_;  // image -> slot
-  std::vector<const std::string*> keys_;                 // slot -> image (first-seen order)
+  StringArena names_;                    // owns the image names
+  FlatStringMap<std::size_t> images_;    // image -> slot
+  std::vector<std::string_view> keys_;   // slot -> image (first-seen order)
   std::vector<bool> absolute_;                           // slot -> checked where it points
   std::vector<Resolution> slots_;
   std::vector<std::size_t> id_hashes_;  // 64-bit hashes: enough to count repeated ids

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstring>
 
@@ -172,8 +173,12 @@ class Scanner {
     for (;;) {
       auto h = have(pos);
       if (!h) return h.error();
-      if (!h.value() || !is_ws(window_.at(pos))) return pos;
-      ++pos;
+      if (!h.value()) return pos;
+      std::string_view rest = window_.bytes().substr(static_cast<std::size_t>(pos - window_.base()));
+      std::size_t i = 0;
+      while (i < rest.size() && is_ws(rest[i])) ++i;
+      pos += i;
+      if (i < rest.size()) return pos;
     }
   }
   Result<std::uint64_t> scan_element(std::uint64_t begin);
@@ -192,9 +197,22 @@ class Scanner {
   std::vector<char> padded_;
 };
 
+// Byte classes for the scanner's loop outside strings.
+enum : unsigned char { kOther = 0, kQuote, kOpen, kClose, kComma, kSpace };
+constexpr auto kClass = [] {
+  std::array<unsigned char, 256> t{};
+  t['"'] = kQuote;
+  t['{'] = t['['] = kOpen;
+  t['}'] = t[']'] = kClose;
+  t[','] = kComma;
+  t[' '] = t['\n'] = t['\r'] = t['\t'] = kSpace;
+  return t;
+}();
+
 // Finds the end of the top-level element starting at `begin`: strings are
 // skipped with memchr, brackets counted (no recursion, so nesting depth costs
-// nothing here; simdjson bounds it when the batch is parsed).
+// nothing here; the batch parse bounds it). Works on raw pointers over the
+// window and refills only when it runs out of bytes.
 Result<std::uint64_t> Scanner::scan_element(std::uint64_t begin) {
   std::uint64_t pos = begin;
   std::int64_t depth = 0;
@@ -205,45 +223,51 @@ Result<std::uint64_t> Scanner::scan_element(std::uint64_t begin) {
     }
     auto h = have(pos);
     if (!h) return h.error();
-    if (!h.value()) {
-      return error_at(pos, fmt::format("the file ends inside record {} (truncated?)", next_index_));
-    }
-    std::string_view rest = window_.bytes().substr(static_cast<std::size_t>(pos - window_.base()));
-    if (in_string) {
-      const char* q = static_cast<const char*>(std::memchr(rest.data(), '"', rest.size()));
-      if (q == nullptr) {
-        pos += rest.size();
+    if (!h.value()) return error_at(pos, fmt::format("the file ends inside record {} (truncated?)", next_index_));
+    // Pointers are valid until the next refill.
+    const char* origin = window_.bytes().data() - window_.base();  // origin + offset = byte at offset
+    const char* p = origin + pos;
+    const char* const end = origin + window_.limit();
+    const char* const first = origin + begin;
+    while (p < end) {
+      if (in_string) {
+        const auto* q = static_cast<const char*>(std::memchr(p, '"', static_cast<std::size_t>(end - p)));
+        if (q == nullptr) {
+          p = end;
+          break;
+        }
+        // Escaped when preceded by an odd run of backslashes (within the element).
+        const char* b = q;
+        while (b > first && b[-1] == '\\') --b;
+        p = q + 1;
+        if ((q - b) % 2 == 0) {
+          in_string = false;
+          if (depth == 0) return static_cast<std::uint64_t>(p - origin);
+        }
         continue;
       }
-      std::uint64_t quote = pos + static_cast<std::uint64_t>(q - rest.data());
-      // Escaped when preceded by an odd run of backslashes (within the string).
-      std::uint64_t slashes = 0;
-      while (quote - slashes > begin && window_.at(quote - slashes - 1) == '\\') ++slashes;
-      pos = quote + 1;
-      if (slashes % 2 == 0) {
-        in_string = false;
-        if (depth == 0) return pos;
-      }
-      continue;
-    }
-    std::size_t i = 0;
-    for (; i < rest.size(); ++i) {
-      char c = rest[i];
-      if (c == '"') {
-        in_string = true;
-        ++i;
-        break;
-      }
-      if (c == '{' || c == '[') {
-        ++depth;
-      } else if (c == '}' || c == ']') {
-        if (depth == 0) return pos + i;  // the array's ']' after a scalar
-        if (--depth == 0) return pos + i + 1;
-      } else if (depth == 0 && (c == ',' || is_ws(c))) {
-        return pos + i;  // end of a scalar
+      while (p < end && kClass[static_cast<unsigned char>(*p)] == kOther) ++p;
+      if (p == end) break;
+      switch (kClass[static_cast<unsigned char>(*p)]) {
+        case kQuote:
+          in_string = true;
+          ++p;
+          break;
+        case kOpen:
+          ++depth;
+          ++p;
+          break;
+        case kClose:
+          if (depth == 0) return static_cast<std::uint64_t>(p - origin);  // the array's ']' after a scalar
+          ++p;
+          if (--depth == 0) return static_cast<std::uint64_t>(p - origin);
+          break;
+        default:  // comma or white space
+          if (depth == 0) return static_cast<std::uint64_t>(p - origin);  // the end of a scalar
+          ++p;
       }
     }
-    pos += i;
+    pos = static_cast<std::uint64_t>(p - origin);
   }
 }
 
@@ -269,6 +293,9 @@ Status Scanner::run() {
     std::uint64_t begin = pos;
     auto end = scan_element(begin);
     if (!end) return end.error();
+    if (end.value() - begin > options_.max_record_bytes) {
+      return error_at(begin, fmt::format("record {} is larger than {} MB", next_index_, options_.max_record_bytes >> 20));
+    }
     spans_.emplace_back(begin, end.value());
     ++next_index_;
     auto sep = skip_ws(end.value());
@@ -323,8 +350,8 @@ Status Scanner::parse_batch(RecordBatch& batch) {
   const std::uint64_t first = spans_.front().first;
   const std::uint64_t last_end = spans_.back().second;
   std::string_view body = window_.slice(first, last_end);
-  if (std::size_t bad = first_invalid_utf8(body); bad != std::string_view::npos) {
-    return error_at(first + bad, "invalid UTF-8");
+  if (!simdjson::validate_utf8(body.data(), body.size())) {
+    return error_at(first + std::min(first_invalid_utf8(body), body.size()), "invalid UTF-8");
   }
   // simdjson reads a padded copy: '[' + the records and their separators + ']'.
   padded_.resize(body.size() + 2 + simdjson::SIMDJSON_PADDING);
