@@ -27,12 +27,18 @@ Result<AtomicFile> AtomicFile::create(const std::string& path) {
     ::unlink(tmp.c_str());
     return Error{fmt::format("{}: {}", quote_name(path), error_text(err))};
   }
-  std::setvbuf(f, nullptr, _IOFBF, 1 << 20);
-  return AtomicFile(path, std::move(tmp), f);
+  constexpr std::size_t kBuffer = 1 << 20;
+  auto buffer = std::make_unique<char[]>(kBuffer);
+  std::setvbuf(f, buffer.get(), _IOFBF, kBuffer);
+  return AtomicFile(path, std::move(tmp), f, std::move(buffer));
 }
 
 AtomicFile::AtomicFile(AtomicFile&& other) noexcept
-    : path_(std::move(other.path_)), tmp_(std::move(other.tmp_)), file_(other.file_), failed_(other.failed_) {
+    : path_(std::move(other.path_)),
+      tmp_(std::move(other.tmp_)),
+      file_(other.file_),
+      buffer_(std::move(other.buffer_)),
+      failed_(other.failed_) {
   other.file_ = nullptr;
   other.tmp_.clear();
 }

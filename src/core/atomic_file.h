@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdio>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -23,10 +24,12 @@ class AtomicFile {
   Status commit();
 
  private:
-  AtomicFile(std::string path, std::string tmp, std::FILE* file) : path_(std::move(path)), tmp_(std::move(tmp)), file_(file) {}
+  AtomicFile(std::string path, std::string tmp, std::FILE* file, std::unique_ptr<char[]> buffer)
+      : path_(std::move(path)), tmp_(std::move(tmp)), file_(file), buffer_(std::move(buffer)) {}
   std::string path_;
   std::string tmp_;
   std::FILE* file_ = nullptr;
+  std::unique_ptr<char[]> buffer_;  // stdio's buffer: 1 MiB (glibc ignores a size without one)
   bool failed_ = false;
 };
 

@@ -179,6 +179,11 @@ class Scanner {
       while (i < rest.size() && is_ws(rest[i])) ++i;
       pos += i;
       if (i < rest.size()) return pos;
+      // White space is kept in memory until the batch it belongs to is handed
+      // over: bound it like a record.
+      if (pos - batch_begin_ > options_.max_record_bytes + options_.batch_bytes) {
+        return error_at(pos, fmt::format("more than {} MB of white space", options_.max_record_bytes >> 20));
+      }
     }
   }
   Result<std::uint64_t> scan_element(std::uint64_t begin);
