@@ -1,6 +1,11 @@
 // `llava-verify rewrite`: point the `image` values at local files, touching no other byte.
 #include <sys/stat.h>
 
+#include <cerrno>
+#include <climits>
+#include <cstdlib>
+#include <cstring>
+
 #include <fmt/format.h>
 
 #include "cli/commands.h"
@@ -23,7 +28,16 @@ int run_rewrite(const RewriteCommandOptions& o) {
     diag("give either --out FILE or --in-place");
     return kExitError;
   }
-  const std::string out_path = o.in_place ? o.records : o.out;
+  // --in-place replaces the file a symlink points to, not the link.
+  std::string out_path = o.out;
+  if (o.in_place) {
+    char resolved[PATH_MAX];
+    if (::realpath(o.records.c_str(), resolved) == nullptr) {
+      diag(fmt::format("{}: {}", quote_name(o.records), std::strerror(errno)));
+      return kExitError;
+    }
+    out_path = resolved;
+  }
   if (!o.in_place && same_file(o.records, o.out)) {
     diag(fmt::format("{} is the input: use --in-place to replace it", quote_name(o.out)));
     return kExitError;
@@ -84,7 +98,7 @@ int run_rewrite(const RewriteCommandOptions& o) {
   }
   const RewriteStats& s = stats.value();
   out(fmt::format("{} -> {}: {} records, {} with an image: {} rewritten, {} unchanged, {} missing{}, {} invalid (kept as they were)\n",
-                  o.records, out_path, s.records, s.with_image, s.rewritten, s.unchanged, s.missing,
+                  o.records, o.in_place ? o.records : o.out, s.records, s.with_image, s.rewritten, s.unchanged, s.missing,
                   o.drop_missing ? fmt::format(" ({} records dropped)", s.dropped) : std::string(" (kept as they were)"),
                   s.invalid));
   flush_out();

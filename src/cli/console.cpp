@@ -30,6 +30,8 @@ void out(std::string_view text) {
 
 void flush_out() { std::fflush(stdout); }
 
+bool stdout_ok() { return std::fflush(stdout) == 0 && !std::ferror(stdout); }
+
 void diag(std::string_view message) {
   if (g_clear_progress) g_clear_progress();
   std::fflush(stdout);

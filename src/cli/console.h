@@ -11,6 +11,8 @@ void init_console();
 // A result line (the caller gives the trailing newline).
 void out(std::string_view text);
 void flush_out();
+// Flushes standard output; false (and errno set) when anything written to it was lost.
+bool stdout_ok();
 // A diagnostic on stderr: "llava-verify: <message>".
 void diag(std::string_view message);
 // Called before anything is printed while a progress line may be on stderr.

@@ -2,8 +2,13 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
 #include "cli/commands.h"
 #include "cli/console.h"
+#include "core/atomic_file.h"
 #include "core/version.h"
 
 namespace {
@@ -129,6 +134,7 @@ void add_manifest(CLI::App& app, ManifestCreateOptions& o, std::vector<std::stri
 
 int main(int argc, char** argv) {
   init_console();
+  (void)lv::process_umask();  // before any thread starts
   CLI::App app{"llava-verify: check that LLaVA training data on disk is exactly the published data"};
   app.name("llava-verify");
   app.set_version_flag("--version", std::string("llava-verify ") + kVersion);
@@ -164,17 +170,34 @@ int main(int argc, char** argv) {
     return kExitError;
   }
 
-  if (app.got_subcommand("check")) return run_check(check);
-  if (app.got_subcommand("rewrite")) {
-    rewrite.prefix_given = app.get_subcommand("rewrite")->count("--prefix") > 0;
-    return run_rewrite(rewrite);
+  // --jobs beyond a few threads per core only costs memory and thread limits.
+  const unsigned max_jobs = 4 * default_jobs();
+  for (unsigned* jobs : {&check.jobs, &create.jobs, &missing.jobs}) *jobs = std::min(*jobs, max_jobs);
+
+  int code = kExitError;
+  try {
+    if (app.got_subcommand("check")) {
+      code = run_check(check);
+    } else if (app.got_subcommand("rewrite")) {
+      rewrite.prefix_given = app.get_subcommand("rewrite")->count("--prefix") > 0;
+      code = run_rewrite(rewrite);
+    } else if (app.got_subcommand("missing")) {
+      if (max_fraction >= 0) missing.max_missing_fraction = max_fraction;
+      code = run_missing(missing);
+    } else if (app.get_subcommand("manifest")->got_subcommand("create")) {
+      code = run_manifest_create(create);
+    }
+  } catch (const std::bad_alloc&) {
+    diag("out of memory");
+    return kExitError;
+  } catch (const std::exception& e) {
+    diag(fmt::format("internal error: {}", e.what()));
+    return kExitError;
   }
-  if (app.got_subcommand("missing")) {
-    if (max_fraction >= 0) missing.max_missing_fraction = max_fraction;
-    return run_missing(missing);
+  // Results that did not reach standard output (a full disk, a closed pipe) are an error.
+  if (!stdout_ok()) {
+    diag(fmt::format("write error on standard output: {}", std::strerror(errno)));
+    return kExitError;
   }
-  if (auto* manifest = app.get_subcommand("manifest"); manifest->got_subcommand("create")) {
-    return run_manifest_create(create);
-  }
-  return kExitError;
+  return code;
 }

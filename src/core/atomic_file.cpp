@@ -13,13 +13,27 @@
 
 namespace lv {
 
+mode_t process_umask() {
+  // Read once: umask() can only be read by setting it, which races with threads.
+  static const mode_t mask = [] {
+    mode_t m = ::umask(0);
+    ::umask(m);
+    return m;
+  }();
+  return mask;
+}
+
 Result<AtomicFile> AtomicFile::create(const std::string& path) {
   std::string tmp = path + ".tmp-XXXXXX";
   int fd = ::mkstemp(tmp.data());
   if (fd < 0) return Error{fmt::format("{}: cannot create a temporary file beside it: {}", quote_name(path), error_text(errno))};
-  mode_t mask = ::umask(0);
-  ::umask(mask);
-  ::fchmod(fd, 0666 & ~mask);
+  // The mode a plain open() would give, or the mode of the file being replaced.
+  struct stat existing{};
+  if (::stat(path.c_str(), &existing) == 0 && S_ISREG(existing.st_mode)) {
+    ::fchmod(fd, existing.st_mode & 07777);
+  } else {
+    ::fchmod(fd, 0666 & ~process_umask());
+  }
   std::FILE* f = ::fdopen(fd, "wb");
   if (f == nullptr) {
     int err = errno;

@@ -1,7 +1,10 @@
 // A file written under a temporary name in its destination folder, flushed,
 // fsync'd and renamed into place by commit(); removed if never committed. A
-// crash or an error never leaves a half-written file under the final name.
+// crash or an error never leaves a half-written file under the final name. A
+// file it replaces keeps its permission bits; a new one gets 0666 less the umask.
 #pragma once
+
+#include <sys/types.h>
 
 #include <cstdio>
 #include <memory>
@@ -11,6 +14,9 @@
 #include "core/result.h"
 
 namespace lv {
+
+// The process's umask, read once (main() calls it before any thread starts).
+mode_t process_umask();
 
 class AtomicFile {
  public:

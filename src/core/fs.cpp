@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <cstdlib>
 
+#include "core/atomic_file.h"
 #include "core/file_reader.h"
 
 namespace lv {
@@ -30,18 +31,6 @@ class Fd {
  private:
   int fd_;
 };
-
-Status write_all(int fd, std::string_view data) {
-  while (!data.empty()) {
-    ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return Error{error_text(errno)};
-    }
-    data.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return {};
-}
 
 }  // namespace
 
@@ -82,22 +71,10 @@ Result<std::string> read_file(const std::string& path) {
 }
 
 Status write_file_atomic(const std::string& path, std::string_view data) {
-  std::string tmp = path + ".tmp-XXXXXX";
-  Fd fd(::mkstemp(tmp.data()));
-  if (fd.get() < 0) return Error{fmt::format("cannot create a temporary file beside '{}': {}", path, error_text(errno))};
-  // mkstemp creates 0600; give the file the mode a plain open() would, under the umask.
-  mode_t mask = ::umask(0);
-  ::umask(mask);
-  ::fchmod(fd.get(), 0666 & ~mask);
-  auto fail = [&](std::string what) -> Status {
-    ::unlink(tmp.c_str());
-    return Error{fmt::format("writing '{}': {}", path, what)};
-  };
-  if (auto s = write_all(fd.get(), data); !s) return fail(s.error().message);
-  if (::fsync(fd.get()) != 0) return fail(error_text(errno));
-  if (::close(fd.release()) != 0) return fail(error_text(errno));
-  if (::rename(tmp.c_str(), path.c_str()) != 0) return fail(error_text(errno));
-  return {};
+  auto file = AtomicFile::create(path);
+  if (!file) return file.error();
+  if (auto s = file->write(data); !s) return s;
+  return file->commit();
 }
 
 std::string join_path(std::string_view root, std::string_view name) {

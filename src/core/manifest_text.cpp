@@ -131,7 +131,10 @@ Manifest parse_text_manifest(std::string_view text, std::string name, const Pars
   bool any_tagged = false;
   bool any_untagged = false;
   Separator separator = Separator::undecided;
-  m.entries.reserve(static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) + 1);
+  // One entry per line, but never more than a valid line's length allows (a
+  // file of empty lines must not reserve gigabytes).
+  m.entries.reserve(std::min<std::size_t>(static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) + 1,
+                                          text.size() / 35 + 1));
 
   std::size_t line_no = 0;
   std::size_t pos = 0;

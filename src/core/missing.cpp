@@ -96,8 +96,6 @@ class MissingJob {
   MissingJob(const MetaIndex* meta, const MissingOptions& o) : meta_(meta), o_(o) {}
 
   Status run(const std::string& path, const StoresReady& ready) {
-    struct stat st{};
-    if (path != "-" && ::stat(path.c_str(), &st) == 0) file_bytes_ = static_cast<std::uint64_t>(st.st_size);
     auto s = scan_records(path, {}, [this](const RecordBatch& b) { return on_batch(b); });
     if (!s) return s;
     auto stores = ready();
@@ -113,20 +111,7 @@ class MissingJob {
   MissingReport take() { return std::move(report_); }
 
  private:
-  // Sizes the tables from the first batch, so they do not rehash as they grow.
-  void reserve_for(const RecordBatch& batch) {
-    if (reserved_ || batch.records.empty() || file_bytes_ == 0) return;
-    reserved_ = true;
-    auto expected = static_cast<std::size_t>(file_bytes_ / std::max<std::size_t>(batch.text.size(), 1) *
-                                             batch.records.size() * 11 / 10);
-    expected = std::min<std::size_t>(expected, 64u << 20);
-    images_.reserve(expected);
-    pending_.reserve(expected);
-    id_hashes_.reserve(expected);
-  }
-
   Status on_batch(const RecordBatch& batch) {
-    reserve_for(batch);
     auto& sum = report_.summary;
     for (const auto& r : batch.records) {
       ++sum.records;
@@ -301,8 +286,6 @@ class MissingJob {
   const MetaIndex* meta_;
   const MissingOptions& o_;
   MissingReport report_;
-  std::uint64_t file_bytes_ = 0;
-  bool reserved_ = false;
   StringArena names_;                    // owns the image names
   FlatStringMap<std::size_t> images_;    // image -> slot
   std::vector<std::string_view> keys_;   // slot -> image (first-seen order)

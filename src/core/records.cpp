@@ -98,6 +98,33 @@ std::size_t first_invalid_utf8(std::string_view s) {
 // which is bounded.
 constexpr int kMaxDepth = 512;
 
+// The JSON number grammar, for numbers simdjson cannot represent (1e400, 30-digit integers).
+bool is_json_number(std::string_view raw) {
+  while (!raw.empty() && is_ws(raw.back())) raw.remove_suffix(1);
+  std::size_t i = 0;
+  auto digits = [&] {
+    std::size_t start = i;
+    while (i < raw.size() && raw[i] >= '0' && raw[i] <= '9') ++i;
+    return i - start;
+  };
+  if (i < raw.size() && raw[i] == '-') ++i;
+  if (i < raw.size() && raw[i] == '0') {
+    ++i;
+  } else if (digits() == 0) {
+    return false;
+  }
+  if (i < raw.size() && raw[i] == '.') {
+    ++i;
+    if (digits() == 0) return false;
+  }
+  if (i < raw.size() && (raw[i] == 'e' || raw[i] == 'E')) {
+    ++i;
+    if (i < raw.size() && (raw[i] == '+' || raw[i] == '-')) ++i;
+    if (digits() == 0) return false;
+  }
+  return i == raw.size();
+}
+
 simdjson::error_code validate(od::value v, int depth) {
   if (depth > kMaxDepth) return simdjson::DEPTH_ERROR;
   od::json_type type;
@@ -130,8 +157,11 @@ simdjson::error_code validate(od::value v, int depth) {
       return v.get_string().get(s);
     }
     case od::json_type::number: {
+      std::string_view raw = v.raw_json_token();
       od::number n;
       auto e = v.get_number().get(n);
+      // Valid JSON that does not fit a double or a 64-bit integer (Python reads it).
+      if (e && is_json_number(raw)) return simdjson::SUCCESS;
       return e == simdjson::INCORRECT_TYPE ? simdjson::NUMBER_ERROR : e;
     }
     case od::json_type::boolean: {
@@ -287,12 +317,16 @@ Status Scanner::run() {
     return error_at(pos, "a UTF-8 byte order mark: JSON must not start with one (RFC 8259)");
   }
   if (window_.at(pos) != '[') {
-    return error_at(pos, fmt::format("expected '[' (a JSON array of records), found '{}'", window_.at(pos)));
+    const char c = window_.at(pos);
+    return error_at(pos, fmt::format("expected '[' (a JSON array of records), found {}",
+                                     c >= 0x20 && c < 0x7f ? fmt::format("'{}'", c)
+                                                           : fmt::format("byte 0x{:02x}", static_cast<unsigned char>(c))));
   }
   auto p = skip_ws(pos + 1);
   if (!p) return p.error();
   pos = p.value();
-  if (!(h = have(pos)).value()) return error_at(pos, "the file ends inside the array (truncated?)");
+  if (!(h = have(pos))) return h.error();
+  if (!h.value()) return error_at(pos, "the file ends inside the array (truncated?)");
   bool closed = window_.at(pos) == ']';
   while (!closed) {
     std::uint64_t begin = pos;
@@ -408,6 +442,7 @@ Status Scanner::parse_batch(RecordBatch& batch) {
       if (key == "image") {
         if (r.image_kind != ImageKind::absent) {
           r.image_kind = ImageKind::duplicate;
+          if (auto e = validate(fv, 2)) return fail(e, record_at);
           continue;
         }
         std::string_view raw = fv.raw_json_token();

@@ -10,7 +10,7 @@ namespace {
 
 struct Scanned {
   std::vector<Record> records;
-  std::vector<std::string> ids, images, urls;
+  std::vector<std::string> ids, images, urls, captions, blip_captions;  // copies: views die with the batch
   std::string rejoined;  // every batch's text, concatenated
   std::size_t batches = 0;
   bool saw_first = false, saw_last = false;
@@ -26,6 +26,8 @@ Status collect(Scanned& out, const RecordBatch& b) {
     out.ids.emplace_back(r.id);
     out.images.emplace_back(r.image);
     out.urls.emplace_back(r.url);
+    out.captions.emplace_back(r.caption);
+    out.blip_captions.emplace_back(r.blip_caption);
   }
   return {};
 }
@@ -102,8 +104,19 @@ TEST_CASE("metadata fields on request") {
   auto s = scan(R"([{"id": "1", "image": "a.jpg", "url": "http://x/a.jpg", "caption": "c", "blip_caption": "b"}])", o);
   REQUIRE(s.ok());
   CHECK(s->urls[0] == "http://x/a.jpg");
-  CHECK(s->records[0].caption == "c");
-  CHECK(s->records[0].blip_caption == "b");
+  CHECK(s->captions[0] == "c");
+  CHECK(s->blip_captions[0] == "b");
+}
+
+TEST_CASE("numbers beyond a double or a 64-bit integer are valid JSON") {
+  auto s = scan(R"([{"id": 123456789012345678901234567890, "x": 1e400, "y": -0.5E-3}])");
+  REQUIRE(s.ok());
+  CHECK(s->ids[0] == "123456789012345678901234567890");
+}
+
+TEST_CASE("the value of a repeated image key is validated too") {
+  auto s = scan(R"([{"image": "a.jpg", "image": nul}])");
+  REQUIRE_FALSE(s.ok());
 }
 
 TEST_CASE("an empty array and whitespace around it") {
