@@ -25,6 +25,21 @@ Result<std::vector<std::unique_ptr<ImageStore>>> open_stores(const std::vector<s
   return stores;
 }
 
+}  // namespace
+
+void warn_meta(const std::string& path, const MetaIndex& meta) {
+  std::vector<std::string> problems;
+  if (meta.repeated_images > 0) {
+    problems.push_back(fmt::format("{} records repeat an image named before: the first record is used", meta.repeated_images));
+  }
+  if (meta.shared_urls > 0) {
+    problems.push_back(fmt::format("{} records repeat a URL named before: the first record is used", meta.shared_urls));
+  }
+  warn_problems(quote_name(path), problems);
+}
+
+namespace {
+
 std::string percent(double fraction) { return fmt::format("{:.2f}%", fraction * 100.0); }
 
 void print_summary(const std::string& records, const MissingReport& report,
@@ -89,6 +104,7 @@ int run_missing(const MissingCommandOptions& o) {
       return kExitError;
     }
     meta = std::move(loaded.value());
+    warn_meta(o.meta, meta);
   }
   MissingOptions options;
   options.deep = o.deep;
@@ -101,6 +117,7 @@ int run_missing(const MissingCommandOptions& o) {
   }
   if (lister.joinable()) lister.join();
   const StoreList& store_list = stores->value();
+  for (const auto& store : store_list) warn_problems(quote_name(store->location()), store->problems());
   const bool json_to_stdout = o.json == "-";
   if (!json_to_stdout) print_summary(o.records, report.value(), store_list);
   for (const auto& r : report->records) {

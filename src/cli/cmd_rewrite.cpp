@@ -73,6 +73,7 @@ int run_rewrite(const RewriteCommandOptions& o) {
       diag(store.error().message);
       return kExitError;
     }
+    warn_problems(quote_name(store.value()->location()), store.value()->problems());
     stores.push_back(std::move(store.value()));
   }
   MetaIndex meta;
@@ -83,6 +84,7 @@ int run_rewrite(const RewriteCommandOptions& o) {
       return kExitError;
     }
     meta = std::move(loaded.value());
+    warn_meta(o.meta, meta);
   }
   RewriteOptions options;
   options.prefix = o.prefix;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/hashing.h"
+#include "core/missing.h"
 
 namespace lv::cli {
 
@@ -53,6 +54,8 @@ struct MissingCommandOptions {
   unsigned jobs = 0;
 };
 int run_missing(const MissingCommandOptions& options);
+// Warns about what a metadata file repeats (the first record wins).
+void warn_meta(const std::string& path, const MetaIndex& meta);
 
 struct RewriteCommandOptions {
   std::string records;

@@ -3,6 +3,8 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <fmt/format.h>
+
 #include <cstdio>
 #include <memory>
 
@@ -40,6 +42,10 @@ void diag(std::string_view message) {
   } else {
     std::fprintf(stderr, "llava-verify: %.*s\n", static_cast<int>(message.size()), message.data());
   }
+}
+
+void warn_problems(std::string_view location, const std::vector<std::string>& problems) {
+  for (const auto& p : problems) diag(fmt::format("warning: {}: {}", location, p));
 }
 
 void set_progress_clearer(void (*clear)()) { g_clear_progress = clear; }

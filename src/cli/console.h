@@ -3,7 +3,9 @@
 // "llava-verify: message", the way coreutils prefixes its own.
 #pragma once
 
+#include <string>
 #include <string_view>
+#include <vector>
 
 namespace lv::cli {
 
@@ -15,6 +17,8 @@ void flush_out();
 bool stdout_ok();
 // A diagnostic on stderr: "llava-verify: <message>".
 void diag(std::string_view message);
+// "warning: <location>: <problem>" for each problem a store or metadata file had.
+void warn_problems(std::string_view location, const std::vector<std::string>& problems);
 // Called before anything is printed while a progress line may be on stderr.
 void set_progress_clearer(void (*clear)());
 

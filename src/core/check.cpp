@@ -1,5 +1,8 @@
 #include "core/check.h"
 
+#include <climits>
+#include <cstdlib>
+
 #include <algorithm>
 #include <deque>
 #include <unordered_map>
@@ -41,30 +44,42 @@ CheckPlan plan_check(const std::vector<Manifest>& manifests) {
   return plan;
 }
 
+namespace {
+
+// The canonical absolute form of a folder that exists (symlinks resolved), so
+// that relative and absolute spellings of the same folder compare equal.
+std::string canonical_folder(const std::string& path) {
+  char resolved[PATH_MAX];
+  if (::realpath(path.empty() ? "." : path.c_str(), resolved) != nullptr) return resolved;
+  return normalize_path(path);
+}
+
+}  // namespace
+
 Result<std::vector<std::string>> find_unlisted(const std::vector<Manifest>& manifests, const std::string& root,
                                                const std::vector<std::string>& dirs,
                                                std::vector<std::string>& problems) {
+  const std::string root_abs = canonical_folder(root);
   std::unordered_set<std::string> listed;
   for (const auto& m : manifests) {
-    for (const auto& e : m.entries) listed.insert(normalize_path(join_path(root, e.path)));
+    for (const auto& e : m.entries) listed.insert(normalize_path(join_path(root_abs, e.path)));
   }
-  const std::string root_norm = normalize_path(root.empty() ? "." : root);
   std::vector<std::string> out;
   for (const auto& dir : dirs) {
     auto walked = walk_files(dir);
     if (!walked) return with_context("auditing", walked.error());
     for (auto& p : walked->problems) problems.push_back(std::move(p));
+    const std::string dir_abs = canonical_folder(dir);
     for (const auto& f : walked->files) {
-      std::string full = normalize_path(join_path(dir, f.relative));
+      std::string full = normalize_path(join_path(dir_abs, f.relative));
       if (listed.count(full)) continue;
-      // Show it the way the manifest would name it: relative to the root.
-      std::string shown = full;
-      if (root_norm == ".") {
-        shown = full;
-      } else if (full.starts_with(root_norm + "/")) {
-        shown = full.substr(root_norm.size() + 1);
+      // Show it the way the manifest would name it: relative to the root, or
+      // else under the folder as it was given.
+      if (full.starts_with(root_abs + "/")) {
+        out.push_back(full.substr(root_abs.size() + 1));
+      } else {
+        out.push_back(normalize_path(join_path(dir, f.relative)));
       }
-      out.push_back(std::move(shown));
     }
   }
   std::sort(out.begin(), out.end());

@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <deque>
@@ -144,14 +145,20 @@ class Img2DatasetStore : public ImageStore {
     files_.reserve(images.size());
     for (const auto& [name, size] : images) add(name, size);
     if (row_keys_) return {};
+    // In key order, so that when two sidecars give the same URL the lowest key
+    // wins, whatever order the folder lists them in.
+    std::sort(sidecars.begin(), sidecars.end());
+    std::uint64_t unreadable = 0, shared = 0;
+    std::string first_unreadable;
     simdjson::dom::parser parser;
     for (const auto& sidecar : sidecars) {
       auto text = read_file(join_path(location_, sidecar));
-      if (!text) continue;
       simdjson::dom::element doc;
-      if (parser.parse(text.value()).get(doc)) continue;
       std::string_view url, status;
-      if (doc["url"].get_string().get(url) || url.empty()) continue;
+      if (!text || parser.parse(text.value()).get(doc) || doc["url"].get_string().get(url) || url.empty()) {
+        if (unreadable++ == 0) first_unreadable = sidecar;
+        continue;
+      }
       if (!doc["status"].get_string().get(status) && status != "success") continue;
       // The image beside the sidecar: same stem.
       std::string stem = sidecar.substr(0, sidecar.size() - 5);
@@ -159,10 +166,18 @@ class Img2DatasetStore : public ImageStore {
         auto hit = lookup(stem + std::string(ext));
         if (!hit) continue;
         urls_.emplace_back(url);
-        by_url_.emplace(urls_.back(), hit->path);
+        if (!by_url_.emplace(urls_.back(), hit->path).second) ++shared;
         url_of_.emplace(hit->path, urls_.back());
         break;
       }
+    }
+    if (unreadable > 0) {
+      problems_.push_back(fmt::format("{} sidecar{} without a readable 'url' (the first: {}): their images cannot be joined",
+                                      unreadable, unreadable == 1 ? "" : "s", quote_name(first_unreadable)));
+    }
+    if (shared > 0) {
+      problems_.push_back(fmt::format("{} image{} share a URL with an image of a lower key: the lowest key is used", shared,
+                                      shared == 1 ? "" : "s"));
     }
     return {};
   }
@@ -199,6 +214,23 @@ Result<StoreKind> detect_store_kind(const std::string& path) {
 }  // namespace lv
 
 namespace lv {
+
+StoreHit find_in_stores(const StoreList& stores, std::string_view image, std::string_view url) {
+  StoreHit hit;
+  for (std::size_t s = 0; s < stores.size(); ++s) {
+    auto found = stores[s]->find(image, url);
+    if (!found) continue;
+    if (found->size == 0) {
+      hit.empty_only = true;
+      continue;
+    }
+    hit.store = static_cast<int>(s);
+    hit.image = *found;
+    hit.empty_only = false;
+    return hit;
+  }
+  return hit;
+}
 
 Result<std::unique_ptr<ImageStore>> open_store(const std::string& spec, const StoreOptions& options) {
   std::string path = spec;

@@ -31,6 +31,8 @@ class ImageStore {
   // The store as given on the command line.
   const std::string& location() const { return location_; }
   std::size_t size() const { return files_.size(); }
+  // What could not be indexed, one sentence each (reported, not fatal).
+  const std::vector<std::string>& problems() const { return problems_; }
 
   // The file for a record: by its image path (folder, zip), or by its URL
   // (img2dataset). `image` is already checked and normalized.
@@ -48,6 +50,7 @@ class ImageStore {
   }
 
   std::string location_;
+  std::vector<std::string> problems_;
   StringArena names_;  // owns the keys of files_
   FlatStringMap<std::uint64_t> files_;
 };
@@ -80,6 +83,17 @@ std::string image_path_problem(std::string_view image);
 }  // namespace lv
 
 namespace lv {
+
+using StoreList = std::vector<std::unique_ptr<ImageStore>>;
+
+// The first store, in order, that holds `image` as a non-empty file (img2dataset
+// stores by `url`); empty_only when only empty copies exist.
+struct StoreHit {
+  int store = -1;
+  StoredImage image;
+  bool empty_only = false;
+};
+StoreHit find_in_stores(const StoreList& stores, std::string_view image, std::string_view url);
 
 // Opens a store given as `PATH` (kind detected) or `KIND:PATH` with KIND one
 // of folder, zip, img2dataset.

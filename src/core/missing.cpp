@@ -34,16 +34,27 @@ double MissingSummary::missing_fraction() const {
   return static_cast<double>(missing + empty + corrupt) / static_cast<double>(distinct_images);
 }
 
+const MetaInfo* MetaIndex::find(std::string_view image) const {
+  auto it = by_image.find(std::string(image));
+  return it == by_image.end() ? nullptr : &it->second;
+}
+
+std::string_view MetaIndex::url_of(std::string_view image) const {
+  const MetaInfo* info = find(image);
+  return info == nullptr ? std::string_view() : std::string_view(info->url);
+}
+
 Result<MetaIndex> load_meta(const std::string& path) {
   MetaIndex index;
   ScanOptions o;
   o.extra_fields = true;
   auto s = scan_records(path, o, [&](const RecordBatch& b) -> Status {
     for (const auto& r : b.records) {
-      if (r.image_kind != ImageKind::string) continue;
-      auto& info = index[std::string(r.image)];
-      info.url = std::string(r.url);
-      info.caption = std::string(r.caption.empty() ? r.blip_caption : r.caption);
+      if (r.image_kind != ImageKind::string || !image_path_problem(r.image).empty()) continue;
+      std::string image = normalize_path(r.image);
+      MetaInfo info{std::string(r.url), std::string(r.caption.empty() ? r.blip_caption : r.caption)};
+      if (!info.url.empty() && !index.image_by_url.emplace(info.url, image).second) ++index.shared_urls;
+      if (!index.by_image.emplace(std::move(image), std::move(info)).second) ++index.repeated_images;
     }
     return {};
   });
@@ -182,22 +193,13 @@ class MissingJob {
       }
       return res;
     }
-    std::string_view url;
-    if (meta_ != nullptr) {
-      auto m = meta_->find(std::string(image));
-      if (m != meta_->end()) url = m->second.url;
-    }
-    for (std::size_t s = 0; s < stores_->size(); ++s) {
-      auto found = (*stores_)[s]->find(image, url);
-      if (!found) continue;
-      if (found->size == 0) {
-        if (res.state == ImageState::missing) res.state = ImageState::empty;
-        continue;
-      }
+    StoreHit hit = find_in_stores(*stores_, image, meta_ != nullptr ? meta_->url_of(image) : std::string_view());
+    if (hit.store >= 0) {
       res.state = ImageState::present;
-      res.store = static_cast<int>(s);
-      res.path = found->path;
-      return res;
+      res.store = hit.store;
+      res.path = hit.image.path;
+    } else if (hit.empty_only) {
+      res.state = ImageState::empty;
     }
     return res;
   }
@@ -263,10 +265,9 @@ class MissingJob {
       m.state = res.state;
       m.detail = res.detail;
       if (meta_ != nullptr) {
-        auto it = meta_->find(m.image);
-        if (it != meta_->end()) {
-          m.url = it->second.url;
-          m.caption = it->second.caption;
+        if (const MetaInfo* info = meta_->find(m.image)) {
+          m.url = info->url;
+          m.caption = info->caption;
         }
       }
       report_.records.push_back(std::move(m));

@@ -16,11 +16,21 @@ namespace lv {
 
 // image -> url and caption, from a metadata file (metadata.json,
 // blip_laion_cc_sbu_558k_meta.json): any record array with `image` and `url`.
+// Images are keyed in their normal form; when an image or a URL appears more
+// than once, the first record in file order wins (and the repeat is counted).
 struct MetaInfo {
   std::string url;
   std::string caption;
 };
-using MetaIndex = std::unordered_map<std::string, MetaInfo>;
+struct MetaIndex {
+  std::unordered_map<std::string, MetaInfo> by_image;
+  std::unordered_map<std::string, std::string> image_by_url;
+  std::uint64_t repeated_images = 0;
+  std::uint64_t shared_urls = 0;
+
+  const MetaInfo* find(std::string_view image) const;
+  std::string_view url_of(std::string_view image) const;
+};
 Result<MetaIndex> load_meta(const std::string& path);
 
 enum class ImageState : std::uint8_t { present, missing, empty, corrupt, invalid };
@@ -67,7 +77,6 @@ struct MissingOptions {
   unsigned jobs = 1;
 };
 
-using StoreList = std::vector<std::unique_ptr<ImageStore>>;
 // Called once the record file has been scanned: the stores may still be being
 // listed on another thread meanwhile.
 using StoresReady = std::function<Result<const StoreList*>()>;

@@ -20,13 +20,7 @@ std::string default_zip_dest(const std::string& zip) {
 
 class Rewriter {
  public:
-  Rewriter(const RewriteOptions& o, AtomicFile& out) : o_(o), out_(out) {
-    if (o_.rename_to_gcc && o_.meta != nullptr) {
-      for (const auto& [image, info] : *o_.meta) {
-        if (!info.url.empty()) image_of_url_.emplace(info.url, image);
-      }
-    }
-  }
+  Rewriter(const RewriteOptions& o, AtomicFile& out) : o_(o), out_(out) {}
 
   Status on_batch(const RecordBatch& b) {
     const char* base = b.text.data();
@@ -94,32 +88,27 @@ class Rewriter {
       for (const auto& store : *o_.stores) {
         if (!(url = store->url_of(image)).empty()) break;
       }
-      auto it = url.empty() ? image_of_url_.end() : image_of_url_.find(url);
-      if (it == image_of_url_.end()) {
+      const std::string* gcc = nullptr;
+      if (o_.meta != nullptr && !url.empty()) {
+        auto it = o_.meta->image_by_url.find(std::string(url));
+        if (it != o_.meta->image_by_url.end()) gcc = &it->second;
+      }
+      if (gcc == nullptr) {
         ++stats_.missing;
         drop = o_.drop_missing;
         return;
       }
-      target = std::string(it->second);
+      target = *gcc;
     } else if (o_.stores != nullptr) {
       std::string image = normalize_path(r.image);
-      std::string_view url;
-      if (o_.meta != nullptr) {
-        auto m = o_.meta->find(image);
-        if (m != o_.meta->end()) url = m->second.url;
-      }
-      bool found = false;
-      for (const auto& store : *o_.stores) {
-        auto hit = store->find(image, url);
-        if (!hit || hit->size == 0) continue;
-        std::string root = store->kind() == StoreKind::zip
-                               ? (o_.zip_dest.empty() ? default_zip_dest(store->location()) : o_.zip_dest)
-                               : store->location();
-        target = join_path(root, hit->path);
-        found = true;
-        break;
-      }
-      if (!found) {
+      StoreHit hit = find_in_stores(*o_.stores, image, o_.meta != nullptr ? o_.meta->url_of(image) : std::string_view());
+      if (hit.store >= 0) {
+        const ImageStore& store = *(*o_.stores)[static_cast<std::size_t>(hit.store)];
+        std::string root = store.kind() == StoreKind::zip
+                               ? (o_.zip_dest.empty() ? default_zip_dest(store.location()) : o_.zip_dest)
+                               : store.location();
+        target = join_path(root, hit.image.path);
+      } else {
         ++stats_.missing;
         drop = o_.drop_missing;
         return;
@@ -141,7 +130,6 @@ class Rewriter {
   RewriteStats stats_;
   std::string carry_;
   bool kept_any_ = false;
-  std::unordered_map<std::string_view, std::string_view> image_of_url_;  // --rename-to-gcc
 };
 
 }  // namespace
