@@ -29,11 +29,6 @@ struct ManifestTally {
   std::uint64_t verified = 0;    // ok
 };
 
-// How coreutils names a manifest in messages: standard input by that name.
-std::string display_name(const std::string& manifest) {
-  return quote_name(manifest == "-" ? "standard input" : manifest);
-}
-
 std::string open_error_text(const FileResult& r) {
   if (r.status == FileStatus::special) return "not a regular file (FIFO, socket or device): not read";
   return error_text(r.error_number);
@@ -128,7 +123,7 @@ class CheckRun {
   void warn_malformed_before(const Manifest& m, std::size_t line, std::size_t& next) {
     for (; next < m.malformed.size() && m.malformed[next].line < line; ++next) {
       if (o_.warn) {
-        diag(fmt::format("{}: {}: improperly formatted {} checksum line", display_name(m.name), m.malformed[next].line,
+        diag(fmt::format("{}: {}: improperly formatted {} checksum line", manifest_display_name(m.name), m.malformed[next].line,
                          algorithm_tag(m.main_algorithm)));
       }
     }
@@ -164,7 +159,7 @@ class CheckRun {
 
   void finish_manifest(const Manifest& m, const ManifestTally& t) {
     if (m.entries.empty()) {
-      diag(fmt::format("{}: no properly formatted checksum lines found", display_name(m.name)));
+      diag(fmt::format("{}: no properly formatted checksum lines found", manifest_display_name(m.name)));
       exit_ = kExitError;
       return;
     }
@@ -193,7 +188,7 @@ class CheckRun {
     bool failed = t.mismatched || t.wrong_size || t.unreadable || (o_.strict && !m.malformed.empty()) ||
                   (t.unverified && !o_.allow_unknown_hashes);
     if (o_.ignore_missing && t.verified == 0 && t.mismatched == 0 && t.wrong_size == 0 && t.unverified == 0) {
-      if (!o_.status) diag(fmt::format("{}: no file was verified", display_name(m.name)));
+      if (!o_.status) diag(fmt::format("{}: no file was verified", manifest_display_name(m.name)));
       failed = true;
     }
     if (failed && exit_ == kExitOk) exit_ = kExitFindings;

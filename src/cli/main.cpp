@@ -135,6 +135,7 @@ void add_manifest(CLI::App& app, ManifestCreateOptions& o, std::vector<std::stri
 int main(int argc, char** argv) {
   init_console();
   (void)lv::process_umask();  // before any thread starts
+  lv::remove_temporaries_on_signals();
   CLI::App app{"llava-verify: check that LLaVA training data on disk is exactly the published data"};
   app.name("llava-verify");
   app.set_version_flag("--version", std::string("llava-verify ") + kVersion);

@@ -1,17 +1,65 @@
 #include "core/atomic_file.h"
 
 #include <sys/stat.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
 
+#include <atomic>
 #include <cerrno>
+#include <climits>
+#include <cstring>
 #include <cstdlib>
 
 #include "core/file_reader.h"
 #include "core/names.h"
 
 namespace lv {
+
+namespace {
+
+// Temporary files in flight, for the signal handlers: fixed slots, no
+// allocation, so that the handler only reads memory and calls unlink().
+constexpr int kSlots = 64;
+struct TempSlot {
+  std::atomic<bool> used{false};
+  char path[PATH_MAX];
+};
+TempSlot g_temps[kSlots];
+
+int register_temp(const std::string& path) {
+  if (path.size() >= PATH_MAX) return -1;
+  for (int i = 0; i < kSlots; ++i) {
+    bool expected = false;
+    if (!g_temps[i].used.load() && g_temps[i].used.compare_exchange_strong(expected, true)) {
+      std::memcpy(g_temps[i].path, path.c_str(), path.size() + 1);
+      return i;
+    }
+  }
+  return -1;  // more files in flight than slots: not cleaned on a signal
+}
+
+void unregister_temp(int slot) {
+  if (slot >= 0) g_temps[slot].used.store(false);
+}
+
+void on_signal(int sig) {
+  for (auto& t : g_temps) {
+    if (t.used.load()) ::unlink(t.path);
+  }
+  ::signal(sig, SIG_DFL);
+  ::raise(sig);
+}
+
+}  // namespace
+
+void remove_temporaries_on_signals() {
+  struct sigaction sa{};
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) ::sigaction(sig, &sa, nullptr);
+}
 
 mode_t process_umask() {
   // Read once: umask() can only be read by setting it, which races with threads.
@@ -44,7 +92,9 @@ Result<AtomicFile> AtomicFile::create(const std::string& path) {
   constexpr std::size_t kBuffer = 1 << 20;
   auto buffer = std::make_unique<char[]>(kBuffer);
   std::setvbuf(f, buffer.get(), _IOFBF, kBuffer);
-  return AtomicFile(path, std::move(tmp), f, std::move(buffer));
+  AtomicFile file(path, std::move(tmp), f, std::move(buffer));
+  file.slot_ = register_temp(file.tmp_);
+  return file;
 }
 
 AtomicFile::AtomicFile(AtomicFile&& other) noexcept
@@ -52,7 +102,9 @@ AtomicFile::AtomicFile(AtomicFile&& other) noexcept
       tmp_(std::move(other.tmp_)),
       file_(other.file_),
       buffer_(std::move(other.buffer_)),
+      slot_(other.slot_),
       failed_(other.failed_) {
+  other.slot_ = -1;
   other.file_ = nullptr;
   other.tmp_.clear();
 }
@@ -60,6 +112,7 @@ AtomicFile::AtomicFile(AtomicFile&& other) noexcept
 AtomicFile::~AtomicFile() {
   if (file_ != nullptr) std::fclose(file_);
   if (!tmp_.empty()) ::unlink(tmp_.c_str());
+  unregister_temp(slot_);
 }
 
 Status AtomicFile::write(std::string_view data) {
@@ -84,6 +137,8 @@ Status AtomicFile::commit() {
   if (std::fclose(f) != 0) return fail(errno);
   if (::rename(tmp_.c_str(), path_.c_str()) != 0) return fail(errno);
   tmp_.clear();
+  unregister_temp(slot_);
+  slot_ = -1;
   return {};
 }
 

@@ -18,6 +18,11 @@ namespace lv {
 // The process's umask, read once (main() calls it before any thread starts).
 mode_t process_umask();
 
+// Installs handlers for SIGINT, SIGTERM and SIGHUP that remove the temporary
+// files of uncommitted AtomicFiles, then let the signal end the process as
+// usual. (SIGKILL cannot be caught: a re-run replaces what it leaves.)
+void remove_temporaries_on_signals();
+
 class AtomicFile {
  public:
   static Result<AtomicFile> create(const std::string& path);
@@ -36,6 +41,7 @@ class AtomicFile {
   std::string tmp_;
   std::FILE* file_ = nullptr;
   std::unique_ptr<char[]> buffer_;  // stdio's buffer: 1 MiB (glibc ignores a size without one)
+  int slot_ = -1;                   // in the registry the signal handlers clean up
   bool failed_ = false;
 };
 

@@ -22,18 +22,6 @@ std::string_view status_name(FileStatus s) {
   return "?";
 }
 
-bool is_open_or_read_failure(FileStatus s) {
-  switch (s) {
-    case FileStatus::missing:
-    case FileStatus::directory:
-    case FileStatus::dangling_link:
-    case FileStatus::link_loop:
-    case FileStatus::special:
-    case FileStatus::unreadable: return true;
-    default: return false;
-  }
-}
-
 namespace {
 
 FileStatus status_of(PathKind kind) {

@@ -26,8 +26,6 @@ enum class FileStatus : std::uint8_t {
   unlisted,       // found by --audit, named by no manifest
 };
 std::string_view status_name(FileStatus s);
-// Statuses that sha256sum reports as "FAILED open or read".
-bool is_open_or_read_failure(FileStatus s);
 
 struct FileResult {
   FileStatus status = FileStatus::missing;
