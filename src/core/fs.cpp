@@ -108,12 +108,13 @@ std::string normalize_path(std::string_view path) {
       parts.push_back(part);
     }
   }
-  std::string out = absolute ? "/" : "";
+  if (parts.empty()) return absolute ? std::string(1, '/') : std::string(1, '.');
+  std::string out;
+  if (absolute) out.push_back('/');
   for (std::size_t i = 0; i < parts.size(); ++i) {
     if (i) out.push_back('/');
     out.append(parts[i]);
   }
-  if (out.empty()) out = ".";
   return out;
 }
 
