@@ -1,5 +1,7 @@
 // Streaming scan of a record file: one JSON array of objects (the LLaVA
-// releases and LLaVA-style fine-tuning data), of any size, in bounded memory.
+// releases and LLaVA-style fine-tuning data), of any size: the memory it holds is a
+// few times the largest record (at most ScanOptions::max_record_bytes), whatever
+// the file's size.
 //
 // A small scanner walks the top-level array and cuts it into batches of whole
 // records (a few MB each); simdjson On-Demand validates each batch and reads
