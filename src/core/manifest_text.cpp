@@ -80,9 +80,15 @@ LineOutcome parse_line(std::string_view line, const ParseOptions& options, Separ
   }
   std::string_view rest = line.substr(i);
 
+  // The common case first: a run of hex digits then a blank is an untagged line
+  // (no algorithm tag is all hex digits and followed by a blank).
+  std::size_t hex_run = 0;
+  while (hex_run < rest.size() && is_hex_digit(rest[hex_run])) ++hex_run;
+  const bool untagged = hex_run > 0 && hex_run < rest.size() && is_blank(rest[hex_run]) &&
+                        !(rest.size() > hex_run + 1 && rest[hex_run + 1] == '(');
   // Tagged: an algorithm name (letters, digits, '-'), an optional space, "(".
-  std::size_t tag_len = 0;
-  while (tag_len < rest.size() && (is_ascii_alnum(rest[tag_len]) || rest[tag_len] == '-')) ++tag_len;
+  std::size_t tag_len = untagged ? 0 : hex_run;
+  while (!untagged && tag_len < rest.size() && (is_ascii_alnum(rest[tag_len]) || rest[tag_len] == '-')) ++tag_len;
   std::size_t paren = tag_len < rest.size() && rest[tag_len] == ' ' ? tag_len + 1 : tag_len;
   if (tag_len > 0 && paren < rest.size() && rest[paren] == '(') {
     std::string_view tag = rest.substr(0, tag_len);
@@ -91,8 +97,7 @@ LineOutcome parse_line(std::string_view line, const ParseOptions& options, Separ
   }
 
   // Untagged: HASH, white space, optional '*' or ' ' type flag, name.
-  std::size_t hex_len = 0;
-  while (hex_len < rest.size() && is_hex_digit(rest[hex_len])) ++hex_len;
+  const std::size_t hex_len = hex_run;
   if (hex_len == 0) return bad("not a checksum line");
   if (hex_len == rest.size() || !is_blank(rest[hex_len])) return bad("digest not followed by white space");
   Algorithm algorithm;
