@@ -27,7 +27,13 @@ Result<std::vector<std::unique_ptr<ImageStore>>> open_stores(const std::vector<s
 
 }  // namespace
 
-void warn_meta(const std::string& path, const MetaIndex& meta) {
+bool load_meta_or_say_why(const std::string& path, MetaIndex& meta) {
+  auto loaded = load_meta(path);
+  if (!loaded) {
+    diag(loaded.error().message);
+    return false;
+  }
+  meta = std::move(loaded.value());
   std::vector<std::string> problems;
   if (meta.repeated_images > 0) {
     problems.push_back(fmt::format("{} records repeat an image named before: the first record is used", meta.repeated_images));
@@ -36,6 +42,7 @@ void warn_meta(const std::string& path, const MetaIndex& meta) {
     problems.push_back(fmt::format("{} records repeat a URL named before: the first record is used", meta.shared_urls));
   }
   warn_problems(quote_name(path), problems);
+  return true;
 }
 
 namespace {
@@ -97,15 +104,7 @@ int run_missing(const MissingCommandOptions& o) {
     return &stores->value();
   };
   MetaIndex meta;
-  if (!o.meta.empty()) {
-    auto loaded = load_meta(o.meta);
-    if (!loaded) {
-      diag(loaded.error().message);
-      return kExitError;
-    }
-    meta = std::move(loaded.value());
-    warn_meta(o.meta, meta);
-  }
+  if (!o.meta.empty() && !load_meta_or_say_why(o.meta, meta)) return kExitError;
   MissingOptions options;
   options.deep = o.deep;
   options.allow_absolute = o.allow_absolute;

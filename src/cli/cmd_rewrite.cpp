@@ -77,15 +77,7 @@ int run_rewrite(const RewriteCommandOptions& o) {
     stores.push_back(std::move(store.value()));
   }
   MetaIndex meta;
-  if (!o.meta.empty()) {
-    auto loaded = load_meta(o.meta);
-    if (!loaded) {
-      diag(loaded.error().message);
-      return kExitError;
-    }
-    meta = std::move(loaded.value());
-    warn_meta(o.meta, meta);
-  }
+  if (!o.meta.empty() && !load_meta_or_say_why(o.meta, meta)) return kExitError;
   RewriteOptions options;
   options.prefix = o.prefix;
   options.stores = stores.empty() ? nullptr : &stores;

@@ -54,8 +54,9 @@ struct MissingCommandOptions {
   unsigned jobs = 0;
 };
 int run_missing(const MissingCommandOptions& options);
-// Warns about what a metadata file repeats (the first record wins).
-void warn_meta(const std::string& path, const MetaIndex& meta);
+// Loads --meta, warning about what it repeats (the first record wins); false
+// (and the reason printed) when it cannot be read.
+bool load_meta_or_say_why(const std::string& path, MetaIndex& meta);
 
 struct RewriteCommandOptions {
   std::string records;
