@@ -145,3 +145,34 @@ TEST_CASE("a tag without a space before the parenthesis") {
   CHECK(m.entries[0].path == "f");
   CHECK(m.entries[1].digests.front().algorithm == Algorithm::blake2b);
 }
+
+TEST_CASE("a large manifest parsed in two halves gives what one pass gives") {
+  // Over 1 MB, so that the parser splits it; the separator form decided in the
+  // first half must rule the second, and line numbers must continue.
+  auto build = [](std::string_view second_half_line) {
+    std::string text;
+    for (int i = 0; i < 20000; ++i) text += kAbc + "  f" + std::to_string(i) + "\n";
+    text += "garbage\n";
+    for (int i = 0; i < 20000; ++i) text += std::string(second_half_line) + std::to_string(i) + "\n";
+    return text;
+  };
+  std::string standard = build(kAbc + " one-blank-");  // one blank after two-blank lines: malformed
+  REQUIRE(standard.size() > (1u << 20));
+  Manifest m = parse(standard);
+  CHECK(m.entries.size() == 20000);
+  REQUIRE(m.malformed.size() == 20001);
+  CHECK(m.malformed[0].line == 20001);
+  CHECK(m.malformed[0].reason == "not a checksum line");
+  CHECK(m.malformed[1].line == 20002);
+  CHECK(m.malformed[1].reason == "one blank after the digest where earlier lines have two");
+  CHECK(m.malformed.back().line == 40001);
+
+  std::string reversed;
+  for (int i = 0; i < 20000; ++i) reversed += kAbc + " r" + std::to_string(i) + "\n";
+  for (int i = 0; i < 20000; ++i) reversed += kAbc + "  s" + std::to_string(i) + "\n";
+  Manifest r = parse(reversed);
+  REQUIRE(r.entries.size() == 40000);
+  CHECK(r.entries[0].path == "r0");
+  CHECK(r.entries[20000].path == " s0");  // read in the reversed form, as one pass does
+  CHECK(r.entries[39999].line == 40000);
+}
