@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <condition_variable>
@@ -133,8 +134,8 @@ std::string error_text(int error_number) {
   return ::strerror_r(error_number, buf, sizeof buf);
 }
 
-FileReader::FileReader(std::atomic<std::uint64_t>* progress)
-    : buffer_(kBufferBytes), progress_(progress) {}
+FileReader::FileReader(std::atomic<std::uint64_t>* progress, const std::atomic<unsigned>* busy)
+    : buffer_(kBufferBytes), progress_(progress), busy_(busy), cores_(std::max(1u, std::thread::hardware_concurrency())) {}
 
 FileReadResult FileReader::read(const std::string& path, AlgorithmSet algorithms,
                                 std::optional<std::uint64_t> expected_size) {
@@ -161,7 +162,8 @@ FileReadResult FileReader::read(const std::string& path, AlgorithmSet algorithms
   hasher_.start(algorithms);
   std::uint64_t total = 0;
   int err = 0;
-  if (S_ISREG(st.st_mode) && r.size >= kReadAheadFrom) {
+  const bool core_idle = busy_ == nullptr || busy_->load(std::memory_order_relaxed) < cores_;
+  if (S_ISREG(st.st_mode) && r.size >= kReadAheadFrom && core_idle) {
     ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
     err = hash_with_read_ahead(fd, total);
   } else {

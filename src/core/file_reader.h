@@ -35,7 +35,9 @@ struct FileReadResult {
 class FileReader {
  public:
   // `progress`, when given, is advanced by the number of bytes read as they are read.
-  explicit FileReader(std::atomic<std::uint64_t>* progress = nullptr);
+  // `busy` counts the readers at work: a large file is read ahead on a second
+  // thread only while fewer readers than cores are busy (a core is idle).
+  explicit FileReader(std::atomic<std::uint64_t>* progress = nullptr, const std::atomic<unsigned>* busy = nullptr);
 
   FileReadResult read(const std::string& path, AlgorithmSet algorithms,
                       std::optional<std::uint64_t> expected_size);
@@ -49,6 +51,8 @@ class FileReader {
   std::vector<std::vector<unsigned char>> ahead_;  // read-ahead slots, allocated on first use
   MultiHasher hasher_;
   std::atomic<std::uint64_t>* progress_;
+  const std::atomic<unsigned>* busy_;
+  unsigned cores_;
 };
 
 // The errno text ("No such file or directory"), as strerror gives it.

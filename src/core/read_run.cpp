@@ -20,7 +20,7 @@ ReadRun::~ReadRun() {
 }
 
 void ReadRun::work() {
-  FileReader reader(&bytes_done_);
+  FileReader reader(&bytes_done_, &busy_);
   std::string path;
   std::chrono::steady_clock::time_point last_wake{};
   for (;;) {
@@ -29,7 +29,9 @@ void ReadRun::work() {
     if (i >= items_.size()) return;
     const ReadItem& item = items_[i];
     path = join_path(root_, item.path);
+    busy_.fetch_add(1, std::memory_order_relaxed);
     results_[i] = reader.read(path, item.algorithms, item.expected_size);
+    busy_.fetch_sub(1, std::memory_order_relaxed);
     files_done_.fetch_add(1, std::memory_order_relaxed);
     // seq_cst store then load, against wait()'s store of waiting_for_ then
     // load of done_[i]: one of the two sides always sees the other.

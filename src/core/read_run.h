@@ -53,6 +53,7 @@ class ReadRun {
   std::atomic<std::size_t> next_{0};
   std::atomic<std::uint64_t> files_done_{0};
   std::atomic<std::uint64_t> bytes_done_{0};
+  std::atomic<unsigned> busy_{0};  // workers reading a file now
   std::atomic<bool> stop_{false};
   // The index the caller sleeps on (SIZE_MAX: none).
   std::atomic<std::size_t> waiting_for_{SIZE_MAX};
