@@ -107,6 +107,8 @@ class MissingJob {
   MissingJob(const MetaIndex* meta, const MissingOptions& o) : meta_(meta), o_(o) {}
 
   Status run(const std::string& path, const StoresReady& ready) {
+    struct stat st{};
+    if (path != "-" && ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode)) file_bytes_ = static_cast<std::uint64_t>(st.st_size);
     auto s = scan_records(path, {}, [this](const RecordBatch& b) { return on_batch(b); });
     if (!s) return s;
     auto stores = ready();
@@ -122,7 +124,23 @@ class MissingJob {
   MissingReport take() { return std::move(report_); }
 
  private:
+  // Sizes the tables once, from the first batch's density, so that they do not
+  // grow by doubling (which costs copies and peak memory). Capped: a file that
+  // starts with tiny records must not make it reserve gigabytes.
+  void presize(const RecordBatch& batch) {
+    if (presized_ || batch.records.empty() || file_bytes_ == 0) return;
+    presized_ = true;
+    constexpr std::uint64_t kCap = 1u << 20;  // records (the releases have under 600K); ~100 MB of tables at most
+    const std::uint64_t per_record = std::max<std::uint64_t>(1, batch.text.size() / batch.records.size());
+    const auto expected = static_cast<std::size_t>(std::min(kCap, file_bytes_ / per_record + file_bytes_ / per_record / 8));
+    images_.reserve(expected);
+    keys_.reserve(expected);
+    pending_.reserve(expected);
+    id_hashes_.reserve(expected);
+  }
+
   Status on_batch(const RecordBatch& batch) {
+    presize(batch);
     auto& sum = report_.summary;
     for (const auto& r : batch.records) {
       ++sum.records;
@@ -287,6 +305,8 @@ class MissingJob {
   const MetaIndex* meta_;
   const MissingOptions& o_;
   MissingReport report_;
+  std::uint64_t file_bytes_ = 0;
+  bool presized_ = false;
   StringArena names_;                    // owns the image names
   FlatStringMap<std::size_t> images_;    // image -> slot
   std::vector<std::string_view> keys_;   // slot -> image (first-seen order)
