@@ -93,9 +93,10 @@ int FileReader::hash_with_read_ahead(int fd, std::uint64_t& total) {
         if (stop) return;
       }
       ssize_t n = read_some(fd, ahead_[k % kSlots].data(), kBufferBytes);
+      const int err = n < 0 ? errno : 0;  // before anything else can change errno
       std::lock_guard lock(mutex);
       if (n <= 0) {
-        read_error = n < 0 ? errno : 0;
+        read_error = err;
         finished = true;
       } else {
         length[k % kSlots] = n;

@@ -104,24 +104,41 @@ bool is_hex(std::string_view s) {
   return true;
 }
 
+namespace {
+
+constexpr auto kNibble = [] {
+  std::array<std::uint8_t, 256> t{};
+  for (int c = 0; c < 10; ++c) t[static_cast<std::size_t>('0' + c)] = static_cast<std::uint8_t>(c);
+  for (int c = 0; c < 6; ++c) {
+    t[static_cast<std::size_t>('a' + c)] = static_cast<std::uint8_t>(10 + c);
+    t[static_cast<std::size_t>('A' + c)] = static_cast<std::uint8_t>(10 + c);
+  }
+  return t;
+}();
+
+// Decodes hex.size() / 2 bytes; the caller has checked the digits.
+void decode_hex(std::string_view hex, std::uint8_t* out) {
+  auto nibble = [](char c) { return kNibble[static_cast<unsigned char>(c)]; };
+  for (std::size_t i = 0; i < hex.size() / 2; ++i) {
+    out[i] = static_cast<std::uint8_t>(nibble(hex[2 * i]) << 4 | nibble(hex[2 * i + 1]));
+  }
+}
+
+}  // namespace
+
+std::optional<std::string> bytes_from_hex(std::string_view hex) {
+  if (hex.size() % 2 != 0 || !is_hex(hex)) return std::nullopt;
+  std::string out(hex.size() / 2, '\0');
+  decode_hex(hex, reinterpret_cast<std::uint8_t*>(out.data()));
+  return out;
+}
+
 std::optional<Digest> digest_from_hex(Algorithm a, std::string_view hex) {
   if (hex.size() != digest_bytes(a) * 2 || !is_hex(hex)) return std::nullopt;
-  static constexpr auto kNibble = [] {
-    std::array<std::uint8_t, 256> t{};
-    for (int c = 0; c < 10; ++c) t[static_cast<std::size_t>('0' + c)] = static_cast<std::uint8_t>(c);
-    for (int c = 0; c < 6; ++c) {
-      t[static_cast<std::size_t>('a' + c)] = static_cast<std::uint8_t>(10 + c);
-      t[static_cast<std::size_t>('A' + c)] = static_cast<std::uint8_t>(10 + c);
-    }
-    return t;
-  }();
-  auto nibble = [](char c) { return kNibble[static_cast<unsigned char>(c)]; };
   Digest d;
   d.algorithm = a;
   d.length = static_cast<std::uint8_t>(hex.size() / 2);
-  for (std::size_t i = 0; i < d.length; ++i) {
-    d.bytes[i] = static_cast<std::uint8_t>(nibble(hex[2 * i]) << 4 | nibble(hex[2 * i + 1]));
-  }
+  decode_hex(hex, d.bytes.data());
   return d;
 }
 

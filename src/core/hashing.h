@@ -57,6 +57,8 @@ inline bool is_hex_digit(char c) {
 }
 // True when `s` is all hex digits (either case).
 bool is_hex(std::string_view s);
+// The bytes `hex` spells (either case), when it is an even number of hex digits.
+std::optional<std::string> bytes_from_hex(std::string_view hex);
 // The digest `hex` spells, when it has exactly the right number of hex digits.
 std::optional<Digest> digest_from_hex(Algorithm a, std::string_view hex);
 

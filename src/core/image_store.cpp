@@ -112,6 +112,7 @@ class Img2DatasetStore : public ImageStore {
       std::string_view stem = image.substr(0, image.rfind('.'));
       if (!stem.starts_with(prefix)) return std::nullopt;
       std::string_view digits = stem.substr(prefix.size());
+      if (digits.empty() || digits.size() > 18) return std::nullopt;  // no key, or past 64 bits
       std::uint64_t n = 0;
       for (char c : digits) {
         if (c < '0' || c > '9') return std::nullopt;

@@ -49,16 +49,6 @@ struct EntryParse {
   simdjson::error_code fatal = simdjson::SUCCESS;
 };
 
-std::optional<std::string> hex_to_bytes(std::string_view hex) {
-  if (hex.size() % 2 != 0 || !is_hex(hex)) return std::nullopt;
-  std::string out(hex.size() / 2, '\0');
-  auto nibble = [](char c) { return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10; };
-  for (std::size_t i = 0; i < out.size(); ++i) {
-    out[i] = static_cast<char>(nibble(hex[2 * i]) * 16 + nibble(hex[2 * i + 1]));
-  }
-  return out;
-}
-
 EntryParse parse_entry(od::value item) {
   EntryParse r;
   od::object obj;
@@ -98,7 +88,7 @@ EntryParse parse_entry(od::value item) {
       if (key == "path") {
         entry.path = std::string(s);
       } else {
-        auto bytes = hex_to_bytes(s);
+        auto bytes = bytes_from_hex(s);
         if (!bytes) {
           r.reason = "'path_hex' must be an even number of hex digits";
           return r;

@@ -72,7 +72,7 @@ struct MissingReport {
 };
 
 struct MissingOptions {
-  bool deep = false;            // check signatures and JPEG end markers (folder stores)
+  bool deep = false;            // signatures and JPEG end markers (folder and img2dataset stores; not zip entries)
   bool allow_absolute = false;  // check absolute `image` values where they point
   unsigned jobs = 1;
 };
