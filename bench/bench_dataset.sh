@@ -33,7 +33,7 @@ Times, in one run and on warm-cache data:
   python3 json.load + os.path.exists     bench/baselines/missing_exists.py
   python3 json.load + one os.listdir     bench/baselines/missing_listdir.py
   python3 json.load alone                bench/baselines/json_load.py
-  llava-verify missing --jobs 1, and with the default jobs
+  llava-verify missing --jobs 1, and with the default jobs, and --no-size-check
   cp chat.json                           (the yardstick for rewrite: a kernel copy_file_range,
                                          no fsync)
   cp chat.json + sync FILE               (the same with an fsync, as rewrite does before its rename)
@@ -138,6 +138,7 @@ cmd_py_listdir() { "${WRAP[@]}" "$PYTHON" "$BASE/missing_listdir.py" "$CHAT" "$I
 cmd_py_load() { "${WRAP[@]}" "$PYTHON" "$BASE/json_load.py" "$CHAT"; }
 cmd_lv_missing1() { "${WRAP[@]}" "$BIN" missing "$CHAT" --images "$IMAGES" --jobs 1; }
 cmd_lv_missing() { "${WRAP[@]}" "$BIN" missing "$CHAT" --images "$IMAGES"; }
+cmd_lv_missing_nostat() { "${WRAP[@]}" "$BIN" missing "$CHAT" --images "$IMAGES" --no-size-check; }
 cmd_cp() { "${WRAP[@]}" cp "$CHAT" "$OUT/cp.json"; }
 # coreutils `sync FILE` fsyncs that file: the fair yardstick, as rewrite fsyncs its output before the rename.
 cmd_cp_sync() { "${WRAP[@]}" sh -c 'cp "$1" "$2" && sync "$2"' sh "$CHAT" "$OUT/cp_sync.json"; }
@@ -150,12 +151,13 @@ declare -A LABEL=(
   [py_load]="python3 json.load alone"
   [lv_missing1]="llava-verify missing --jobs 1"
   [lv_missing]="llava-verify missing"
+  [lv_missing_nostat]="llava-verify missing --no-size-check"
   [cp]="cp chat.json"
   [cp_sync]="cp chat.json + sync FILE (fsync)"
   [lv_rewrite]="llava-verify rewrite --prefix"
   [py_rewrite]="python3 json.load + json.dump"
 )
-declare -A OK_CODES=([py_exists]="0 1" [py_listdir]="0 1" [lv_missing1]="0 1" [lv_missing]="0 1" [lv_rewrite]="0 1")
+declare -A OK_CODES=([py_exists]="0 1" [py_listdir]="0 1" [lv_missing1]="0 1" [lv_missing]="0 1" [lv_missing_nostat]="0 1" [lv_rewrite]="0 1")
 declare -A OUTFILE=([cp]=cp.json [cp_sync]=cp_sync.json [lv_rewrite]=lv_rewrite.json [py_rewrite]=py_rewrite.json)
 declare -A TIMES MED RSS RC OTHER
 
@@ -234,13 +236,13 @@ run_once() {
 
 COMMANDS=()
 ((SKIP_PYTHON)) || COMMANDS+=(py_exists py_listdir py_load)
-COMMANDS+=(lv_missing1 lv_missing cp cp_sync)
+COMMANDS+=(lv_missing1 lv_missing lv_missing_nostat cp cp_sync)
 ((HAVE_REWRITE)) && COMMANDS+=(lv_rewrite)
 ((SKIP_PYTHON)) || COMMANDS+=(py_rewrite)
 
 # Warm-up: one untimed run of each fast command (the Python ones are CPU-bound
 # for seconds; the global warm-up above is enough for them).
-for c in lv_missing1 lv_missing cp cp_sync lv_rewrite; do
+for c in lv_missing1 lv_missing lv_missing_nostat cp cp_sync lv_rewrite; do
   [[ " ${COMMANDS[*]} " == *" $c "* ]] || continue
   prepare_run "$c"
   rc=0; WRAP=(); "cmd_$c" >"$OUT/$c.out" 2>"$OUT/$c.err" || rc=$?
@@ -288,10 +290,10 @@ done
 echo
 echo "== checks =="
 missing_of() { awk -F': ' '$1 == "missing" { print $2; exit }' "$OUT/$1.out"; }
-lv_count=$(missing_of lv_missing); lv1_count=$(missing_of lv_missing1)
-line="  missing count: generator (missing.txt) $EXPECTED_MISSING, llava-verify $lv_count, llava-verify --jobs 1 $lv1_count"
+lv_count=$(missing_of lv_missing); lv1_count=$(missing_of lv_missing1); lvn_count=$(missing_of lv_missing_nostat)
+line="  missing count: generator (missing.txt) $EXPECTED_MISSING, llava-verify $lv_count, --jobs 1 $lv1_count, --no-size-check $lvn_count"
 agree=1
-[[ $lv_count == "$EXPECTED_MISSING" && $lv1_count == "$EXPECTED_MISSING" ]] || agree=0
+[[ $lv_count == "$EXPECTED_MISSING" && $lv1_count == "$EXPECTED_MISSING" && $lvn_count == "$EXPECTED_MISSING" ]] || agree=0
 if ((!SKIP_PYTHON)); then
   py1=$(missing_of py_exists); py2=$(missing_of py_listdir)
   line+=", python3 os.path.exists $py1, python3 listdir $py2"
@@ -375,6 +377,10 @@ if ((!SKIP_PYTHON)); then
   target "missing: python3 json.load + one listdir / llava-verify (×)" "$(ratio "${MED[py_listdir]}" "${MED[lv_missing]}")" ">=" "$T_MISSING_VS_PY"
 fi
 target "missing: llava-verify missing peak RSS / file size" "$(rss_ratio lv_missing)" "<=" "$T_RSS_PER_FILE"
+target "missing: llava-verify missing --no-size-check time (s)" "${MED[lv_missing_nostat]}" "<=" "$T_MISSING_SECS"
+if ((!SKIP_PYTHON)); then
+  target "missing: python3 listdir / llava-verify --no-size-check (×)" "$(ratio "${MED[py_listdir]}" "${MED[lv_missing_nostat]}")" ">=" "$T_MISSING_VS_PY"
+fi
 target "missing: llava-verify missing --jobs 1 peak RSS / file size" "$(rss_ratio lv_missing1)" "<=" "$T_RSS_PER_FILE"
 if ((HAVE_REWRITE)); then
   target "rewrite: llava-verify rewrite / cp (time ×)" "$(ratio "${MED[lv_rewrite]}" "${MED[cp]}")" "<=" "$T_REWRITE_VS_CP"

@@ -14,11 +14,11 @@
 namespace lv::cli {
 namespace {
 
-Result<std::vector<std::unique_ptr<ImageStore>>> open_stores(const std::vector<std::string>& specs, bool row_keys,
-                                                             unsigned jobs) {
+Result<std::vector<std::unique_ptr<ImageStore>>> open_stores(const std::vector<std::string>& specs,
+                                                             const StoreOptions& options) {
   std::vector<std::unique_ptr<ImageStore>> stores;
   for (const auto& spec : specs) {
-    auto store = open_store(spec, StoreOptions{row_keys, jobs});
+    auto store = open_store(spec, options);
     if (!store) return store.error();
     stores.push_back(std::move(store.value()));
   }
@@ -91,7 +91,7 @@ int run_missing(const MissingCommandOptions& o) {
   const unsigned jobs = o.jobs ? o.jobs : default_jobs();
   // The stores are listed on a thread while the record file is scanned.
   std::optional<Result<StoreList>> stores;
-  std::thread lister([&] { stores.emplace(open_stores(o.stores, o.row_keys, jobs)); });
+  std::thread lister([&] { stores.emplace(open_stores(o.stores, StoreOptions{o.row_keys, jobs, !o.no_size_check})); });
   struct Joiner {
     std::thread& t;
     ~Joiner() {

@@ -51,6 +51,7 @@ struct MissingCommandOptions {
   bool deep = false;
   bool allow_absolute = false;
   bool row_keys = false;
+  bool no_size_check = false;
   unsigned jobs = 0;
 };
 int run_missing(const MissingCommandOptions& options);

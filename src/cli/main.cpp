@@ -85,6 +85,9 @@ void add_missing(CLI::App& app, MissingCommandOptions& o, double& max_fraction) 
   cmd->add_flag("--deep", o.deep, "Also check image signatures and JPEG end markers (folder stores)");
   cmd->add_flag("--allow-absolute", o.allow_absolute, "Check absolute image paths where they point");
   cmd->add_flag("--row-keys", o.row_keys, "img2dataset: map GCC_train_N to key N (unproven; see the warning)");
+  cmd->add_flag("--no-size-check", o.no_size_check,
+                "Take presence from the folder listing alone, no stat per file: faster on large folders, "
+                "but empty files count as present");
   cmd->add_option("-j,--jobs", o.jobs, "Threads for listing folders and --deep (default: one per core)")->type_name("N");
 }
 

@@ -65,7 +65,7 @@ class IndexedStore : public ImageStore {
 }  // namespace
 
 Result<std::unique_ptr<ImageStore>> open_folder_store(const std::string& path, const StoreOptions& options) {
-  auto walked = walk_files(path, WalkOptions{false, options.jobs});
+  auto walked = walk_files(path, WalkOptions{false, options.jobs, options.sizes});
   if (!walked) return with_context("image folder", walked.error());
   auto store = std::make_unique<IndexedStore>(path, StoreKind::folder);
   store->reserve(walked->files.size());
@@ -102,7 +102,7 @@ namespace {
 class Img2DatasetStore : public ImageStore {
  public:
   Img2DatasetStore(std::string location, const StoreOptions& options)
-      : ImageStore(std::move(location)), row_keys_(options.row_keys), jobs_(options.jobs) {}
+      : ImageStore(std::move(location)), row_keys_(options.row_keys), jobs_(options.jobs), sizes_(options.sizes) {}
   StoreKind kind() const override { return StoreKind::img2dataset; }
 
   std::optional<StoredImage> find(std::string_view image, std::string_view url) const override {
@@ -132,7 +132,7 @@ class Img2DatasetStore : public ImageStore {
   }
 
   Status build() {
-    auto walked = walk_files(location_, WalkOptions{false, jobs_});
+    auto walked = walk_files(location_, WalkOptions{false, jobs_, sizes_});
     if (!walked) return with_context("img2dataset folder", walked.error());
     std::vector<std::pair<std::string, std::uint64_t>> images;
     std::vector<std::string> sidecars;
@@ -186,6 +186,7 @@ class Img2DatasetStore : public ImageStore {
  private:
   bool row_keys_;
   unsigned jobs_;
+  bool sizes_;
   std::deque<std::string> urls_;  // owns the keys of by_url_ (stable addresses)
   std::unordered_map<std::string_view, std::string_view> by_url_;
   std::unordered_map<std::string_view, std::string_view> url_of_;  // file -> url

@@ -21,7 +21,7 @@ std::string_view store_kind_name(StoreKind k);
 
 struct StoredImage {
   std::string_view path;  // inside the store ("00453/004539375.jpg")
-  std::uint64_t size = 0;
+  std::uint64_t size = 0;  // kSizeUnknown when the folder was listed without sizes
 };
 
 class ImageStore {
@@ -58,6 +58,7 @@ class ImageStore {
 struct StoreOptions {
   bool row_keys = false;  // img2dataset only
   unsigned jobs = 1;      // threads for listing large folders
+  bool sizes = true;      // folders: stat each file (off: sizes unknown, empty files not seen)
 };
 
 // A folder: every regular file below it (symlinks to files included), by its

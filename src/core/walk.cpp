@@ -74,11 +74,15 @@ struct Walker {
         notes[i] = fmt::format("{}: not a regular file (FIFO, socket or device)", join_path(shown, e.name));
       }
     };
-    // Folders known from d_type need no stat; everything else is sized.
+    // Folders known from d_type need no stat (nor files, when no size is
+    // asked for); everything else is sized.
     std::vector<std::size_t> to_stat;
     for (std::size_t i = 0; i < entries.size(); ++i) {
       if (entries[i].type == DT_DIR) {
         kinds[i] = 2;
+      } else if (entries[i].type == DT_REG && !options.sizes) {
+        kinds[i] = 1;
+        sizes[i] = kSizeUnknown;
       } else {
         to_stat.push_back(i);
       }

@@ -12,9 +12,12 @@
 
 namespace lv {
 
+// The size of a file listed without a stat (WalkOptions::sizes off).
+inline constexpr std::uint64_t kSizeUnknown = UINT64_MAX;
+
 struct WalkedFile {
   std::string relative;  // relative to the walked root, no leading "./"
-  std::uint64_t size = 0;
+  std::uint64_t size = 0;  // kSizeUnknown when not asked for
 };
 
 // Regular files under `root` (and symlinks to regular files). Symlinked folders
@@ -30,6 +33,9 @@ struct WalkResult {
 struct WalkOptions {
   bool sort = true;   // bytewise by relative path (manifests); stores need no order
   unsigned jobs = 1;  // threads for the fstatat calls of large folders
+  // Off: files that readdir says are regular are taken as they are, with
+  // kSizeUnknown, and only the others (links, unknown d_type) are stat'ed.
+  bool sizes = true;
 };
 
 Result<WalkResult> walk_files(const std::string& root, const WalkOptions& options = {});
