@@ -7,6 +7,7 @@ packages=(
   cmake ninja-build g++ pkg-config
   libssl-dev libcurl4-openssl-dev libsimdjson-dev
   libzip-dev zipcmp zipmerge ziptool   # libzip's CMake config needs the three programs
+  libdeflate-dev zlib1g-dev             # fast CRC-32 and inflate for zip entries
   libspdlog-dev libfmt-dev doctest-dev libcli11-dev
   zip unzip time coreutils python3
 )

@@ -55,6 +55,17 @@ struct MissingCommandOptions {
   unsigned jobs = 0;
 };
 int run_missing(const MissingCommandOptions& options);
+
+struct ZipCommandOptions {
+  std::string archive;
+  std::string entries;  // --entries MANIFEST
+  std::string records;  // --records RECORDS
+  std::string json;     // report file, "-" for stdout
+  bool list_only = false;
+  bool no_progress = false;
+  unsigned jobs = 0;
+};
+int run_zip(const ZipCommandOptions& options);
 // Loads --meta, warning about what it repeats (the first record wins); false
 // (and the reason printed) when it cannot be read.
 bool load_meta_or_say_why(const std::string& path, MetaIndex& meta);

@@ -115,6 +115,25 @@ void add_rewrite(CLI::App& app, RewriteCommandOptions& o) {
   cmd->add_flag("--row-keys", o.row_keys, "img2dataset: map GCC_train_N to key N (unproven)");
 }
 
+void add_zip(CLI::App& app, ZipCommandOptions& o) {
+  auto* cmd = app.add_subcommand("zip", "Test a zip archive entry by entry, and compare it with a manifest or records");
+  cmd->footer(
+      "Each entry's local header is checked against the central directory, and its data\n"
+      "read (inflated when deflated) and checked against the CRC-32 and size. Also found:\n"
+      "duplicate names, names unsafe to extract, symbolic links, encrypted entries,\n"
+      "unsupported methods, overlapping entries and bytes before the archive.\n\n"
+      "Exit status: 0 clean, 1 findings or differences, 2 the archive could not be read.");
+  cmd->add_option("ARCHIVE", o.archive, "A zip archive (images.zip)")->required();
+  cmd->add_option("--entries", o.entries, "Compare with a manifest of entries (sha256sum, BSD, hashdeep or JSON)")
+      ->type_name("MANIFEST");
+  cmd->add_option("--records", o.records, "Compare with a record file: images not in the archive, unreferenced entries")
+      ->type_name("RECORDS");
+  cmd->add_flag("--list-only", o.list_only, "Check the central directory only; read no entry data");
+  cmd->add_option("--json", o.json, "Write a JSON report ('-' for standard output)")->type_name("FILE");
+  cmd->add_option("-j,--jobs", o.jobs, "Entries read in parallel (default: one thread per core)")->type_name("N");
+  cmd->add_flag("--no-progress", o.no_progress, "No progress line on a terminal");
+}
+
 void add_manifest(CLI::App& app, ManifestCreateOptions& o, std::vector<std::string>& algos) {
   auto* manifest = app.add_subcommand("manifest", "Create manifests");
   manifest->require_subcommand(1);
@@ -153,6 +172,8 @@ int main(int argc, char** argv) {
   add_missing(app, missing, max_fraction);
   RewriteCommandOptions rewrite;
   add_rewrite(app, rewrite);
+  ZipCommandOptions zip;
+  add_zip(app, zip);
   ManifestCreateOptions create;
   std::vector<std::string> create_algos;
   add_manifest(app, create, create_algos);
@@ -176,7 +197,7 @@ int main(int argc, char** argv) {
 
   // --jobs beyond a few threads per core only costs memory and thread limits.
   const unsigned max_jobs = 4 * default_jobs();
-  for (unsigned* jobs : {&check.jobs, &create.jobs, &missing.jobs}) *jobs = std::min(*jobs, max_jobs);
+  for (unsigned* jobs : {&check.jobs, &create.jobs, &missing.jobs, &zip.jobs}) *jobs = std::min(*jobs, max_jobs);
 
   int code = kExitError;
   try {
@@ -185,6 +206,8 @@ int main(int argc, char** argv) {
     } else if (app.got_subcommand("rewrite")) {
       rewrite.prefix_given = app.get_subcommand("rewrite")->count("--prefix") > 0;
       code = run_rewrite(rewrite);
+    } else if (app.got_subcommand("zip")) {
+      code = run_zip(zip);
     } else if (app.got_subcommand("missing")) {
       if (max_fraction >= 0) missing.max_missing_fraction = max_fraction;
       code = run_missing(missing);

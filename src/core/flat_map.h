@@ -66,6 +66,9 @@ class FlatStringMap {
     }
   }
 
+  // The value for `key`, or null.
+  V* get(std::string_view key) { return const_cast<V*>(find(key).second); }
+
   // The stored key and value, or nulls.
   std::pair<std::string_view, const V*> find(std::string_view key) const {
     if (size_ == 0) return {{}, nullptr};

@@ -23,6 +23,7 @@ struct ManifestEntry {
   std::string path;                   // raw bytes, unescaped
   std::optional<std::uint64_t> size;  // known size, if the format has one
   std::vector<Digest> digests;  // expected; strongest first (algorithm_rank)
+  std::optional<std::uint32_t> crc32;  // JSON manifests of zip entries; `check` ignores it
   std::string url;
   std::string note;
   std::size_t line = 0;  // 1-based line of the entry in the manifest

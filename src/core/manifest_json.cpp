@@ -119,6 +119,19 @@ EntryParse parse_entry(od::value item) {
         return r;
       }
       entry.digests.push_back(*digest);
+    } else if (key == "crc32") {
+      if (is_null) continue;
+      std::string_view hex;
+      if (auto e = v.get_string().get(hex)) {
+        fail(e, "'crc32' must be a string of 8 hex digits or null");
+        return r;
+      }
+      if (hex == "unknown") continue;
+      if (hex.size() != 8 || !is_hex(hex)) {
+        r.reason = fmt::format("'crc32' must be 8 hex digits, found '{}'", hex);
+        return r;
+      }
+      entry.crc32 = static_cast<std::uint32_t>(std::stoul(std::string(hex), nullptr, 16));
     } else if (key == "url" || key == "note") {
       if (is_null) continue;
       std::string_view s;

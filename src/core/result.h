@@ -13,10 +13,12 @@ namespace lv {
 // layer that adds context prefixes it with with_context().
 struct Error {
   std::string message;
+  // A stable name of the kind of failure, for reports ("not_a_zip"); may be empty.
+  std::string kind = {};
 };
 
 inline Error with_context(std::string context, Error e) {
-  return Error{std::move(context) + ": " + e.message};
+  return Error{std::move(context) + ": " + e.message, std::move(e.kind)};
 }
 
 template <class T>

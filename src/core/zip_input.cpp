@@ -1,0 +1,128 @@
+#include "core/zip_input.h"
+
+#include <zip.h>
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <utility>
+
+#include "core/names.h"
+
+namespace lv {
+namespace {
+
+std::string source_error(zip_source_t* source) {
+  zip_error_t* error = zip_source_error(source);
+  return error == nullptr ? std::string("unknown error") : std::string(zip_error_strerror(error));
+}
+
+}  // namespace
+
+ZipInput::ZipInput(zip_source* source, std::string name, std::string path, std::span<const std::uint8_t> memory)
+    : source_(source), name_(std::move(name)), path_(std::move(path)), memory_(memory) {}
+
+ZipInput::ZipInput(ZipInput&& other) noexcept
+    : source_(std::exchange(other.source_, nullptr)),
+      name_(std::move(other.name_)),
+      path_(std::move(other.path_)),
+      memory_(other.memory_),
+      size_(other.size_),
+      position_(other.position_) {}
+
+ZipInput& ZipInput::operator=(ZipInput&& other) noexcept {
+  if (this != &other) {
+    if (source_ != nullptr) {
+      zip_source_close(source_);
+      zip_source_free(source_);
+    }
+    source_ = std::exchange(other.source_, nullptr);
+    name_ = std::move(other.name_);
+    path_ = std::move(other.path_);
+    memory_ = other.memory_;
+    size_ = other.size_;
+    position_ = other.position_;
+  }
+  return *this;
+}
+
+ZipInput::~ZipInput() {
+  if (source_ != nullptr) {
+    zip_source_close(source_);
+    zip_source_free(source_);
+  }
+}
+
+Status ZipInput::open_source() {
+  if (zip_source_open(source_) < 0) return Error{fmt::format("{}: {}", quote_name(name_), source_error(source_))};
+  zip_stat_t st;
+  zip_stat_init(&st);
+  if (zip_source_stat(source_, &st) < 0 || (st.valid & ZIP_STAT_SIZE) == 0) {
+    return Error{fmt::format("{}: cannot tell its size: {}", quote_name(name_), source_error(source_))};
+  }
+  size_ = st.size;
+  position_ = 0;
+  return {};
+}
+
+Result<ZipInput> ZipInput::open_file(const std::string& path) {
+  zip_error_t error;
+  zip_error_init(&error);
+  // Length -1: to the end of the file, as it is when opened.
+  zip_source_t* source = zip_source_file_create(path.c_str(), 0, -1, &error);
+  if (source == nullptr) {
+    std::string message = fmt::format("{}: {}", quote_name(path), zip_error_strerror(&error));
+    zip_error_fini(&error);
+    return Error{std::move(message)};
+  }
+  zip_error_fini(&error);
+  ZipInput input(source, path, path, {});
+  if (auto opened = input.open_source(); !opened) return opened.error();
+  return input;
+}
+
+Result<ZipInput> ZipInput::open_memory(std::span<const std::uint8_t> data, std::string name) {
+  zip_error_t error;
+  zip_error_init(&error);
+  zip_source_t* source = zip_source_buffer_create(data.data(), data.size(), 0, &error);
+  if (source == nullptr) {
+    std::string message = fmt::format("{}: {}", quote_name(name), zip_error_strerror(&error));
+    zip_error_fini(&error);
+    return Error{std::move(message)};
+  }
+  zip_error_fini(&error);
+  ZipInput input(source, std::move(name), "", data);
+  if (auto opened = input.open_source(); !opened) return opened.error();
+  return input;
+}
+
+Result<ZipInput> ZipInput::reopen() const {
+  if (path_.empty()) return open_memory(memory_, name_);
+  auto input = open_file(path_);
+  if (input) input->name_ = name_;
+  return input;
+}
+
+Result<std::size_t> ZipInput::read_at(std::uint64_t offset, std::span<std::uint8_t> out) {
+  if (offset >= size_ || out.empty()) return std::size_t{0};
+  if (offset != position_) {
+    if (zip_source_seek(source_, static_cast<zip_int64_t>(offset), SEEK_SET) < 0) {
+      return Error{fmt::format("{}: cannot seek to byte {}: {}", quote_name(name_), offset, source_error(source_))};
+    }
+    position_ = offset;
+  }
+  std::size_t done = 0;
+  while (done < out.size()) {
+    zip_int64_t n = zip_source_read(source_, out.data() + done, out.size() - done);
+    if (n < 0) {
+      position_ = UINT64_MAX;  // unknown: seek next time
+      return Error{fmt::format("{}: read error at byte {}: {}", quote_name(name_), offset + done, source_error(source_))};
+    }
+    if (n == 0) break;
+    done += static_cast<std::size_t>(n);
+  }
+  position_ = offset + done;
+  return done;
+}
+
+}  // namespace lv

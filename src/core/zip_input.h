@@ -1,0 +1,50 @@
+// Random access to the bytes of a ZIP archive through a libzip source: a file
+// on disk or a buffer in memory (tests, fuzzing), and later remote archives.
+// Each worker thread opens its own ZipInput; one instance is not thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+
+#include "core/result.h"
+
+struct zip_source;
+
+namespace lv {
+
+class ZipInput {
+ public:
+  // `name` is how errors name the archive.
+  static Result<ZipInput> open_file(const std::string& path);
+  // The buffer must outlive the ZipInput.
+  static Result<ZipInput> open_memory(std::span<const std::uint8_t> data, std::string name);
+
+  ZipInput(ZipInput&&) noexcept;
+  ZipInput& operator=(ZipInput&&) noexcept;
+  ~ZipInput();
+
+  std::uint64_t size() const { return size_; }
+  const std::string& name() const { return name_; }
+
+  // Reads up to out.size() bytes at `offset`; fewer only at the end of the
+  // archive. Errors name the archive and the offset.
+  Result<std::size_t> read_at(std::uint64_t offset, std::span<std::uint8_t> out);
+
+  // Another input on the same bytes (for another thread).
+  Result<ZipInput> reopen() const;
+
+ private:
+  ZipInput(zip_source* source, std::string name, std::string path, std::span<const std::uint8_t> memory);
+  Status open_source();
+
+  zip_source* source_ = nullptr;
+  std::string name_;
+  std::string path_;                        // empty for memory inputs
+  std::span<const std::uint8_t> memory_;    // memory inputs
+  std::uint64_t size_ = 0;
+  std::uint64_t position_ = 0;              // of the source, to save seeks
+};
+
+}  // namespace lv

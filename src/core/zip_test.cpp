@@ -1,0 +1,320 @@
+#include "core/zip_test.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <mutex>
+#include <numeric>
+#include <thread>
+
+#include "core/flat_map.h"
+#include "core/fs.h"
+#include "core/image_store.h"
+#include "core/names.h"
+#include "core/records.h"
+
+namespace lv {
+namespace {
+
+constexpr std::size_t kEntriesPerClaim = 64;
+
+// Findings the central directory alone shows: duplicates, unsafe names, symlinks.
+void directory_findings(const ZipDirectory& dir, std::vector<ZipFinding>& out) {
+  if (dir.leading_bytes > 0) {
+    out.push_back({ZipFindingKind::junk_before, -1, 0,
+                   fmt::format("{} bytes before the first entry (a self-extractor stub, or junk)", dir.leading_bytes)});
+  }
+  StringArena arena;
+  FlatStringMap<std::uint64_t> seen;
+  seen.reserve(dir.entries.size());
+  for (std::size_t i = 0; i < dir.entries.size(); ++i) {
+    const ZipEntry& e = dir.entries[i];
+    const auto index = static_cast<std::int64_t>(i);
+    auto [key, first] = seen.find(e.name);
+    if (first != nullptr) {
+      out.push_back({ZipFindingKind::duplicate, index, e.header_offset,
+                     fmt::format("the same name as entry {}", *first)});
+    } else {
+      seen.try_emplace(arena.intern(e.name), i);
+    }
+    if (std::string problem = zip_name_problem(e.name, e.utf8_flag()); !problem.empty()) {
+      out.push_back({ZipFindingKind::unsafe_name, index, e.header_offset, "unsafe to extract: " + problem});
+    }
+    if (e.is_symlink()) {
+      out.push_back({ZipFindingKind::symlink, index, e.header_offset, "a symbolic link (not extracted unless asked)"});
+    }
+  }
+}
+
+// Entries whose local header lies inside another entry's bytes: the
+// overlapping-file zip bomb, or a damaged directory. `ends[i]` is where entry
+// i's header, data and descriptor end.
+void overlap_findings(const ZipDirectory& dir, const std::vector<std::uint64_t>& ends, std::vector<ZipFinding>& out) {
+  std::vector<std::size_t> order(dir.entries.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return dir.entries[a].header_offset != dir.entries[b].header_offset
+               ? dir.entries[a].header_offset < dir.entries[b].header_offset
+               : a < b;
+  });
+  std::uint64_t reach = 0;
+  std::size_t owner = 0;
+  bool any = false;
+  for (std::size_t i : order) {
+    const ZipEntry& e = dir.entries[i];
+    if (e.header_offset >= dir.directory_start) continue;  // reported as truncated
+    if (any && e.header_offset < reach) {
+      out.push_back({ZipFindingKind::overlapping, static_cast<std::int64_t>(i), e.header_offset,
+                     fmt::format("its local header at byte {} lies inside entry {} ({}, bytes {}-{})", e.header_offset, owner,
+                                 quote_name(dir.entries[owner].name), dir.entries[owner].header_offset, reach - 1)});
+    }
+    if (!any || ends[i] > reach) {
+      reach = ends[i];
+      owner = i;
+      any = true;
+    }
+  }
+}
+
+struct Shared {
+  const ZipDirectory& dir;
+  const ZipTestOptions& options;
+  const std::vector<std::size_t>& order;  // entry indexes by local header offset
+  const std::vector<AlgorithmSet>& hash;  // per entry: digests the manifest asks for
+  std::vector<EntryOutcome> outcomes;
+  std::vector<std::vector<Digest>> digests;
+  std::atomic<std::size_t> next{0};
+  std::atomic<bool> stop{false};
+  std::mutex error_mutex;
+  std::optional<std::pair<std::size_t, Error>> error;  // the first by entry position
+};
+
+void work(Shared& sh, ZipInput& input) {
+  ZipScratch scratch;
+  MultiHasher hasher;
+  EntrySink to_hasher = [&](std::span<const std::uint8_t> bytes) {
+    hasher.update(bytes.data(), bytes.size());
+    return Status{};
+  };
+  while (!sh.stop.load(std::memory_order_relaxed)) {
+    const std::size_t at = sh.next.fetch_add(kEntriesPerClaim);
+    if (at >= sh.order.size()) break;
+    for (std::size_t k = at; k < std::min(at + kEntriesPerClaim, sh.order.size()); ++k) {
+      const std::size_t i = sh.order[k];
+      const bool hashing = !sh.hash.empty() && !sh.hash[i].empty();
+      if (hashing) hasher.start(sh.hash[i]);
+      auto outcome = read_entry(input, sh.dir, i, scratch, hashing ? &to_hasher : nullptr);
+      if (!outcome) {
+        std::lock_guard lock(sh.error_mutex);
+        if (!sh.error || sh.error->first > k) sh.error.emplace(k, outcome.error());
+        sh.stop = true;
+        return;
+      }
+      if (hashing) {
+        auto d = hasher.finish();
+        if (outcome->data_read) sh.digests[i] = std::move(d);
+      }
+      sh.outcomes[i] = std::move(outcome.value());
+      if (sh.options.progress != nullptr) {
+        sh.options.progress->entries.fetch_add(1, std::memory_order_relaxed);
+        sh.options.progress->bytes.fetch_add(sh.dir.entries[i].compressed_size, std::memory_order_relaxed);
+      }
+    }
+  }
+}
+
+void compare_with_manifest(ZipReport& report, const Manifest& manifest, const std::vector<std::vector<Digest>>& digests) {
+  report.compared = true;
+  report.manifest_name = manifest.name;
+  report.malformed_manifest_lines = manifest.malformed.size();
+  const ZipDirectory& dir = report.dir;
+  FlatStringMap<std::uint64_t> by_name;  // the first entry of each name
+  by_name.reserve(dir.entries.size());
+  for (std::size_t i = 0; i < dir.entries.size(); ++i) {
+    if (by_name.find(dir.entries[i].name).second == nullptr) by_name.try_emplace(dir.entries[i].name, i);
+  }
+  std::vector<bool> named(dir.entries.size(), false);
+  for (const ManifestEntry& m : manifest.entries) {
+    auto [key, index] = by_name.find(m.path);
+    if (index == nullptr) {
+      report.missing.push_back(m.path);
+      continue;
+    }
+    named[*index] = true;
+    const ZipEntry& e = dir.entries[*index];
+    std::vector<std::string> what;
+    if (m.size && *m.size != e.size) what.push_back(fmt::format("size {}, the manifest says {}", e.size, *m.size));
+    if (m.crc32 && *m.crc32 != e.crc32) what.push_back(fmt::format("CRC-32 {:08x}, the manifest says {:08x}", e.crc32, *m.crc32));
+    if (what.empty()) {
+      for (const Digest& want : m.digests) {
+        const auto& got = digests[*index];
+        auto it = std::find_if(got.begin(), got.end(), [&](const Digest& d) { return d.algorithm == want.algorithm; });
+        if (it == got.end()) continue;  // the data could not be read: a finding already says why
+        if (!(*it == want)) {
+          what.push_back(fmt::format("{} {}, the manifest says {}", algorithm_name(want.algorithm), it->hex(), want.hex()));
+        }
+      }
+    }
+    if (!what.empty()) {
+      std::string detail = what.front();
+      for (std::size_t k = 1; k < what.size(); ++k) detail += "; " + what[k];
+      report.changed.push_back({m.path, std::move(detail)});
+    }
+  }
+  for (std::size_t i = 0; i < dir.entries.size(); ++i) {
+    if (named[i] || dir.entries[i].is_directory()) continue;
+    auto [key, first] = by_name.find(dir.entries[i].name);
+    if (first != nullptr && *first != i) continue;  // a duplicate: reported as such
+    report.extra.push_back(dir.entries[i].name);
+  }
+}
+
+}  // namespace
+
+bool ZipReport::clean() const {
+  return findings.empty() && missing.empty() && extra.empty() && changed.empty() && not_in_archive.empty() &&
+         unreferenced.empty() && malformed_manifest_lines == 0;
+}
+
+Result<ZipReport> test_zip(const std::string& path, const ZipTestOptions& options) {
+  auto input = ZipInput::open_file(path);
+  if (!input) return Error{input.error().message, "io"};
+  return test_zip(*input, options);
+}
+
+Result<ZipReport> test_zip(ZipInput& input, const ZipTestOptions& options) {
+  auto dir = read_zip_directory(input);
+  if (!dir) return dir.error();
+  ZipReport report;
+  report.archive = input.name();
+  report.dir = std::move(dir.value());
+  report.list_only = options.list_only;
+  const ZipDirectory& d = report.dir;
+  const std::size_t n = d.entries.size();
+  for (const auto& e : d.entries) report.data_bytes += e.size;
+
+  std::vector<ZipFinding> findings;
+  directory_findings(d, findings);
+  std::vector<std::uint64_t> ends(n);
+  std::vector<std::vector<Digest>> digests(n);
+
+  if (options.list_only) {
+    // No local header is read: an entry ends, at the least, after a header
+    // with its central name and its compressed data.
+    for (std::size_t i = 0; i < n; ++i) {
+      const ZipEntry& e = d.entries[i];
+      ends[i] = e.header_offset + kLocalHeaderSize + e.name.size() + e.compressed_size;
+    }
+  } else {
+    std::vector<std::size_t> order(n);
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+      return d.entries[a].header_offset != d.entries[b].header_offset ? d.entries[a].header_offset < d.entries[b].header_offset
+                                                                        : a < b;
+    });
+    std::vector<AlgorithmSet> hash;
+    if (options.entries != nullptr) {
+      FlatStringMap<std::uint64_t> by_name;
+      by_name.reserve(n);
+      for (std::size_t i = 0; i < n; ++i) {
+        if (by_name.find(d.entries[i].name).second == nullptr) by_name.try_emplace(d.entries[i].name, i);
+      }
+      for (const ManifestEntry& m : options.entries->entries) {
+        auto [key, index] = by_name.find(m.path);
+        if (index == nullptr || m.digests.empty()) continue;
+        if (hash.empty()) hash.resize(n);
+        for (const Digest& dg : m.digests) hash[*index].add(dg.algorithm);
+      }
+    }
+    Shared sh{d, options, order, hash, std::vector<EntryOutcome>(n), std::vector<std::vector<Digest>>(n), {}, {}, {}, {}};
+    const unsigned jobs = std::max(1u, std::min<unsigned>(options.jobs, static_cast<unsigned>((n + kEntriesPerClaim - 1) / kEntriesPerClaim)));
+    std::vector<ZipInput> inputs;
+    for (unsigned t = 1; t < jobs; ++t) {
+      auto other = input.reopen();
+      if (!other) return Error{other.error().message, "io"};
+      inputs.push_back(std::move(other.value()));
+    }
+    {
+      std::vector<std::jthread> threads;
+      for (auto& in : inputs) threads.emplace_back([&sh, &in] { work(sh, in); });
+      work(sh, input);
+    }
+    if (sh.error) return Error{sh.error->second.message, "io"};
+    for (std::size_t i = 0; i < n; ++i) {
+      ends[i] = sh.outcomes[i].extent_end;
+      for (auto& f : sh.outcomes[i].findings) findings.push_back(std::move(f));
+    }
+    digests = std::move(sh.digests);
+  }
+  overlap_findings(d, ends, findings);
+  std::stable_sort(findings.begin(), findings.end(), [](const ZipFinding& a, const ZipFinding& b) {
+    return a.entry != b.entry ? a.entry < b.entry : a.kind < b.kind;
+  });
+  std::vector<bool> flagged(n, false);
+  for (const auto& f : findings) {
+    if (f.entry < 0) {
+      report.counts[static_cast<std::size_t>(f.kind)]++;
+      continue;
+    }
+    flagged[static_cast<std::size_t>(f.entry)] = true;
+  }
+  // Count entries per kind (an entry with two header mismatches counts once).
+  std::int64_t last_entry = -2;
+  std::array<bool, kZipFindingKinds> seen{};
+  for (const auto& f : findings) {
+    if (f.entry < 0) continue;
+    if (f.entry != last_entry) {
+      seen.fill(false);
+      last_entry = f.entry;
+    }
+    auto k = static_cast<std::size_t>(f.kind);
+    if (!seen[k]) report.counts[k]++;
+    seen[k] = true;
+  }
+  report.ok = static_cast<std::uint64_t>(std::count(flagged.begin(), flagged.end(), false));
+  report.findings = std::move(findings);
+  if (options.entries != nullptr) compare_with_manifest(report, *options.entries, digests);
+  return report;
+}
+
+Status compare_with_records(ZipReport& report, const std::string& records_path) {
+  report.records_compared = true;
+  report.records_name = records_path;
+  const ZipDirectory& d = report.dir;
+  FlatStringMap<std::uint8_t> entries;  // 0 not referenced, 1 referenced
+  entries.reserve(d.entries.size());
+  for (const auto& e : d.entries) {
+    if (!e.is_directory()) entries.try_emplace(e.name, 0);
+  }
+  StringArena arena;
+  FlatStringMap<std::uint8_t> absent;  // referenced names already listed as not in the archive
+  Status scanned = scan_records(records_path, ScanOptions{}, [&](const RecordBatch& batch) -> Status {
+    for (const Record& r : batch.records) {
+      ++report.records;
+      if (r.image_kind != ImageKind::string || !image_path_problem(r.image).empty()) continue;
+      ++report.referenced;
+      std::string normalized;
+      std::string_view image = r.image;
+      if (!is_normal_path(image)) image = normalized = normalize_path(r.image);
+      if (std::uint8_t* mark = entries.get(image); mark != nullptr) {
+        *mark = 1;
+      } else if (absent.find(image).second == nullptr) {
+        absent.try_emplace(arena.intern(image), 1);
+        report.not_in_archive.emplace_back(image);
+      }
+    }
+    return {};
+  });
+  if (!scanned) return scanned;
+  for (const auto& e : d.entries) {
+    if (e.is_directory()) continue;
+    std::uint8_t* mark = entries.get(e.name);
+    if (mark != nullptr && *mark == 0) {
+      report.unreferenced.push_back(e.name);
+      *mark = 2;  // listed once, whatever the duplicates
+    }
+  }
+  return {};
+}
+
+}  // namespace lv
