@@ -11,9 +11,13 @@
 #include "core/names.h"
 #include "core/read_run.h"
 #include "core/verify.h"
+#include "core/zip_test.h"
 
 namespace lv::cli {
 namespace {
+
+int write_manifest(const ManifestCreateOptions& o, ManifestFormat format, const std::vector<Algorithm>& algorithms,
+                   const std::vector<HashedFile>& hashed, int exit);
 
 struct Planned {
   std::string name;     // in the manifest
@@ -25,7 +29,38 @@ bool is_directory(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+// The entries of an archive, hashed as they are inflated; entries with
+// findings are reported and left out (exit 1).
+int hash_zip_entries(const ManifestCreateOptions& o, AlgorithmSet set, std::vector<HashedFile>& hashed) {
+  ZipTestOptions options;
+  options.jobs = o.jobs ? o.jobs : default_jobs();
+  options.hash_all = set;
+  auto report = test_zip(o.zip, options);
+  if (!report) {
+    diag(report.error().message);
+    return kExitError;
+  }
+  int exit = kExitOk;
+  std::vector<bool> flagged(report->dir.entries.size(), false);
+  for (const auto& f : report->findings) {
+    if (f.entry < 0) continue;
+    const auto i = static_cast<std::size_t>(f.entry);
+    flagged[i] = true;
+    diag(fmt::format("{}: {} (entry {}): {}: {}; left out", quote_name(o.zip), quote_name(report->dir.entries[i].name), i,
+                     zip_finding_name(f.kind), f.detail));
+    exit = kExitFindings;
+  }
+  for (std::size_t i = 0; i < report->dir.entries.size(); ++i) {
+    const ZipEntry& e = report->dir.entries[i];
+    if (flagged[i] || e.is_directory() || report->digests[i].empty()) continue;
+    hashed.push_back({e.name, e.size, report->digests[i], e.crc32});
+  }
+  std::sort(hashed.begin(), hashed.end(), [](const HashedFile& a, const HashedFile& b) { return a.name < b.name; });
+  return exit;
+}
+
 }  // namespace
+
 
 int run_manifest_create(const ManifestCreateOptions& o) {
   auto format = format_from_name(o.format);
@@ -38,7 +73,17 @@ int run_manifest_create(const ManifestCreateOptions& o) {
   AlgorithmSet set;
   for (Algorithm a : algorithms) set.add(a);
 
+  if (o.zip.empty() && o.paths.empty()) {
+    diag("manifest create: give files and folders, or --zip ARCHIVE");
+    return kExitError;
+  }
   int exit = kExitOk;
+  std::vector<HashedFile> hashed;
+  if (!o.zip.empty()) {
+    exit = hash_zip_entries(o, set, hashed);
+    if (exit == kExitError) return exit;
+    return write_manifest(o, *format, algorithms, hashed, exit);
+  }
   const std::string output_norm = o.output.empty() ? std::string() : normalize_path(o.output);
   std::vector<Planned> planned;
   for (const auto& path : o.paths) {
@@ -68,7 +113,6 @@ int run_manifest_create(const ManifestCreateOptions& o) {
   items.reserve(planned.size());
   for (const auto& p : planned) items.push_back({p.fs_path, set, std::nullopt});  // fs_path already joined
 
-  std::vector<HashedFile> hashed;
   hashed.reserve(planned.size());
   {
     Progress progress(!o.no_progress && stderr_is_terminal(), items.size(), 0);
@@ -93,7 +137,14 @@ int run_manifest_create(const ManifestCreateOptions& o) {
     }
   }
 
-  auto text = render_manifest(*format, algorithms, hashed);
+  return write_manifest(o, *format, algorithms, hashed, exit);
+}
+
+namespace {
+
+int write_manifest(const ManifestCreateOptions& o, ManifestFormat format, const std::vector<Algorithm>& algorithms,
+                   const std::vector<HashedFile>& hashed, int exit) {
+  auto text = render_manifest(format, algorithms, hashed);
   if (!text) {
     diag(text.error().message);
     return kExitError;
@@ -107,5 +158,7 @@ int run_manifest_create(const ManifestCreateOptions& o) {
   }
   return exit;
 }
+
+}  // namespace
 
 }  // namespace lv::cli

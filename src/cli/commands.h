@@ -37,6 +37,7 @@ struct ManifestCreateOptions {
   std::string format = "sha256sum";
   std::vector<Algorithm> algorithms;
   std::string output;  // empty: stdout
+  std::string zip;     // --zip ARCHIVE: a manifest of the archive's entries
   unsigned jobs = 0;
   bool no_progress = false;
 };

@@ -142,7 +142,9 @@ void add_manifest(CLI::App& app, ManifestCreateOptions& o, std::vector<std::stri
       "Folders are walked recursively; names are relative to the folder given,\n"
       "sorted bytewise. The sha256sum output is byte-identical to `sha256sum`.\n\n"
       "Exit status: 0 all hashed, 1 some file could not be read, 2 usage or write error.");
-  create->add_option("PATH", o.paths, "Files and folders")->required();
+  create->add_option("PATH", o.paths, "Files and folders");
+  create->add_option("--zip", o.zip, "A manifest of the entries of a zip archive instead (JSON adds size and CRC-32)")
+      ->type_name("ARCHIVE")->excludes("PATH");
   create->add_option("--format", o.format, "sha256sum, bsd, hashdeep or json")->capture_default_str();
   create->add_option("--algo", algos, "md5, sha1, sha256, sha512, blake2b (repeatable; default sha256)")
       ->type_name("NAME");

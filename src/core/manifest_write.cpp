@@ -72,6 +72,10 @@ std::string json(const std::vector<Algorithm>& algorithms, const std::vector<Has
     }
     w.key("size");
     w.value(f.size);
+    if (f.crc32) {
+      w.key("crc32");
+      w.value(fmt::format("{:08x}", *f.crc32));
+    }
     for (Algorithm a : algorithms) {
       w.key(algorithm_name(a));
       w.value(find_digest(f, a)->hex());

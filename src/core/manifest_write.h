@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,7 @@ struct HashedFile {
   std::string name;  // as it goes into the manifest
   std::uint64_t size = 0;
   std::vector<Digest> digests;  // one per requested algorithm
+  std::optional<std::uint32_t> crc32 = std::nullopt;  // zip entries: written by the JSON format
 };
 
 // `algorithms` in the order the user gave them. The sha256sum format holds one

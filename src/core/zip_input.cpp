@@ -1,5 +1,6 @@
 #include "core/zip_input.h"
 
+#include <sys/stat.h>
 #include <zip.h>
 
 #include <fmt/format.h>
@@ -7,6 +8,7 @@
 #include <cerrno>
 #include <utility>
 
+#include "core/file_reader.h"
 #include "core/names.h"
 
 namespace lv {
@@ -66,6 +68,11 @@ Status ZipInput::open_source() {
 }
 
 Result<ZipInput> ZipInput::open_file(const std::string& path) {
+  // Our own words for the common failures (libzip says "Can't open file").
+  struct stat st{};
+  if (::stat(path.c_str(), &st) != 0) return Error{fmt::format("{}: {}", quote_name(path), error_text(errno)), "io"};
+  if (S_ISDIR(st.st_mode)) return Error{fmt::format("{}: {}", quote_name(path), error_text(EISDIR)), "io"};
+  if (!S_ISREG(st.st_mode)) return Error{fmt::format("{}: not a regular file", quote_name(path)), "io"};
   zip_error_t error;
   zip_error_init(&error);
   // Length -1: to the end of the file, as it is when opened.

@@ -213,6 +213,7 @@ Result<ZipReport> test_zip(ZipInput& input, const ZipTestOptions& options) {
                                                                         : a < b;
     });
     std::vector<AlgorithmSet> hash;
+    if (!options.hash_all.empty()) hash.assign(n, options.hash_all);
     if (options.entries != nullptr) {
       FlatStringMap<std::uint64_t> by_name;
       by_name.reserve(n);
@@ -274,6 +275,7 @@ Result<ZipReport> test_zip(ZipInput& input, const ZipTestOptions& options) {
   report.ok = static_cast<std::uint64_t>(std::count(flagged.begin(), flagged.end(), false));
   report.findings = std::move(findings);
   if (options.entries != nullptr) compare_with_manifest(report, *options.entries, digests);
+  if (!options.hash_all.empty()) report.digests = std::move(digests);
   return report;
 }
 

@@ -30,6 +30,7 @@ struct ZipTestOptions {
   unsigned jobs = 1;
   bool list_only = false;          // the central directory only; no data read
   const Manifest* entries = nullptr;  // --entries: compare (sha256 computed only where it names one)
+  AlgorithmSet hash_all;              // digests of every entry's data (manifest create --zip)
   ZipProgress* progress = nullptr;
 };
 
@@ -46,6 +47,7 @@ struct ZipReport {
   std::uint64_t ok = 0;              // entries with no finding
   std::uint64_t data_bytes = 0;      // sum of the entries' sizes
   std::array<std::uint64_t, kZipFindingKinds> counts{};  // entries with each kind of finding
+  std::vector<std::vector<Digest>> digests;  // per entry, with hash_all (empty when its data were unreadable)
   // --entries
   bool compared = false;
   std::string manifest_name;
