@@ -147,7 +147,8 @@ void add_manifest(CLI::App& app, ManifestCreateOptions& o, std::vector<std::stri
       ->type_name("ARCHIVE")->excludes("PATH");
   create->add_option("--format", o.format, "sha256sum, bsd, hashdeep or json")->capture_default_str();
   create->add_option("--algo", algos, "md5, sha1, sha256, sha512, blake2b (repeatable; default sha256)")
-      ->type_name("NAME");
+      ->type_name("NAME")
+      ->allow_extra_args(false);  // one name per --algo: what follows is a PATH
   create->add_option("-o,--output", o.output, "Write to FILE atomically instead of standard output")
       ->type_name("FILE");
   create->add_option("-j,--jobs", o.jobs, "Files read in parallel (default: one per core)")->type_name("N");
