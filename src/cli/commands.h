@@ -2,6 +2,7 @@
 // 0 all verified, 1 findings, 2 usage or operational error.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -67,6 +68,22 @@ struct ZipCommandOptions {
   unsigned jobs = 0;
 };
 int run_zip(const ZipCommandOptions& options);
+
+struct ExtractCommandOptions {
+  std::string archive;
+  std::string dest;
+  std::string only;     // --only LIST: names, one per line ("-": standard input)
+  std::string records;  // with --only-missing
+  std::string images;   // with --only-missing (default: --dest)
+  bool only_missing = false;
+  bool overwrite = false;
+  bool allow_symlinks = false;
+  std::uint64_t max_total_bytes = 0;
+  std::uint64_t max_ratio = 100;
+  bool no_progress = false;
+  unsigned jobs = 0;
+};
+int run_extract(const ExtractCommandOptions& options);
 // Loads --meta, warning about what it repeats (the first record wins); false
 // (and the reason printed) when it cannot be read.
 bool load_meta_or_say_why(const std::string& path, MetaIndex& meta);

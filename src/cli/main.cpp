@@ -134,6 +134,33 @@ void add_zip(CLI::App& app, ZipCommandOptions& o) {
   cmd->add_flag("--no-progress", o.no_progress, "No progress line on a terminal");
 }
 
+void add_extract(CLI::App& app, ExtractCommandOptions& o) {
+  auto* cmd = app.add_subcommand("extract", "Unpack a zip archive safely, or only the images a folder lacks");
+  cmd->footer(
+      "Writes only inside DEST: names with '..' or absolute paths are refused, symbolic links\n"
+      "already in DEST are not followed, each file is written under a temporary name and\n"
+      "renamed once its CRC-32 and size are right. Files already there with the same size\n"
+      "and CRC-32 are skipped, so an interrupted run can simply be run again.\n\n"
+      "Exit status: 0 every selected entry extracted or already there, 1 some refused,\n"
+      "failed or not in the archive, 2 could not run (nothing written past the checks).");
+  cmd->add_option("ARCHIVE", o.archive, "A zip archive (images.zip)")->required();
+  cmd->add_option("-d,--dest", o.dest, "The folder to extract into (created if needed)")->type_name("DIR")->required();
+  cmd->add_option("--only", o.only, "Extract only the entries named in FILE, one per line (e.g. missing --list)")
+      ->type_name("FILE");
+  cmd->add_flag("--only-missing", o.only_missing,
+                "Extract only the images that --records names and the --images folder lacks");
+  cmd->add_option("--records", o.records, "The record file for --only-missing")->type_name("RECORDS");
+  cmd->add_option("--images", o.images, "The image folder for --only-missing (default: --dest)")->type_name("DIR");
+  cmd->add_flag("--overwrite", o.overwrite, "Replace files that differ from the entry");
+  cmd->add_flag("--allow-symlinks", o.allow_symlinks, "Create symbolic link entries whose target stays inside DEST");
+  cmd->add_option("--max-total-bytes", o.max_total_bytes, "Refuse to write more than N bytes in all (default: no limit "
+                  "but the free space)")->type_name("N");
+  cmd->add_option("--max-ratio", o.max_ratio, "Refuse entries over 1 MiB that inflate more than N:1")
+      ->type_name("N")->capture_default_str();
+  cmd->add_option("-j,--jobs", o.jobs, "Entries written in parallel (default: one thread per core)")->type_name("N");
+  cmd->add_flag("--no-progress", o.no_progress, "No progress line on a terminal");
+}
+
 void add_manifest(CLI::App& app, ManifestCreateOptions& o, std::vector<std::string>& algos) {
   auto* manifest = app.add_subcommand("manifest", "Create manifests");
   manifest->require_subcommand(1);
@@ -177,6 +204,8 @@ int main(int argc, char** argv) {
   add_rewrite(app, rewrite);
   ZipCommandOptions zip;
   add_zip(app, zip);
+  ExtractCommandOptions extract;
+  add_extract(app, extract);
   ManifestCreateOptions create;
   std::vector<std::string> create_algos;
   add_manifest(app, create, create_algos);
@@ -200,7 +229,7 @@ int main(int argc, char** argv) {
 
   // --jobs beyond a few threads per core only costs memory and thread limits.
   const unsigned max_jobs = 4 * default_jobs();
-  for (unsigned* jobs : {&check.jobs, &create.jobs, &missing.jobs, &zip.jobs}) *jobs = std::min(*jobs, max_jobs);
+  for (unsigned* jobs : {&check.jobs, &create.jobs, &missing.jobs, &zip.jobs, &extract.jobs}) *jobs = std::min(*jobs, max_jobs);
 
   int code = kExitError;
   try {
@@ -209,6 +238,16 @@ int main(int argc, char** argv) {
     } else if (app.got_subcommand("rewrite")) {
       rewrite.prefix_given = app.get_subcommand("rewrite")->count("--prefix") > 0;
       code = run_rewrite(rewrite);
+    } else if (app.got_subcommand("extract")) {
+      if (extract.only_missing && extract.records.empty()) {
+        diag("extract: --only-missing needs --records RECORDS");
+        return kExitError;
+      }
+      if (extract.only_missing && !extract.only.empty()) {
+        diag("extract: --only and --only-missing do not go together");
+        return kExitError;
+      }
+      code = run_extract(extract);
     } else if (app.got_subcommand("zip")) {
       code = run_zip(zip);
     } else if (app.got_subcommand("missing")) {

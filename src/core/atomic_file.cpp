@@ -54,6 +54,9 @@ void on_signal(int sig) {
 
 }  // namespace
 
+int register_temporary(const std::string& path) { return register_temp(path); }
+void unregister_temporary(int slot) { unregister_temp(slot); }
+
 void remove_temporaries_on_signals() {
   struct sigaction sa{};
   sa.sa_handler = on_signal;

@@ -23,6 +23,11 @@ mode_t process_umask();
 // usual. (SIGKILL cannot be caught: a re-run replaces what it leaves.)
 void remove_temporaries_on_signals();
 
+// For other writers of temporary files (extract): the signal handlers remove
+// `path` until it is unregistered. -1 when every slot is taken (not cleaned).
+int register_temporary(const std::string& path);
+void unregister_temporary(int slot);
+
 class AtomicFile {
  public:
   static Result<AtomicFile> create(const std::string& path);

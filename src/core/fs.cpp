@@ -13,6 +13,7 @@
 
 #include "core/atomic_file.h"
 #include "core/file_reader.h"
+#include "core/names.h"
 
 namespace lv {
 namespace {
@@ -116,6 +117,21 @@ std::string normalize_path(std::string_view path) {
     out.append(parts[i]);
   }
   return out;
+}
+
+Status make_directories(const std::string& path) {
+  std::string built;
+  for (std::size_t pos = 0; pos <= path.size();) {
+    std::size_t slash = path.find('/', pos);
+    if (slash == std::string::npos) slash = path.size();
+    built = path.substr(0, slash);
+    pos = slash + 1;
+    if (built.empty()) continue;
+    if (::mkdir(built.c_str(), 0777) != 0 && errno != EEXIST) {
+      return Error{fmt::format("{}: cannot create: {}", quote_name(built), error_text(errno))};
+    }
+  }
+  return {};
 }
 
 }  // namespace lv

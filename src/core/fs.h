@@ -14,6 +14,9 @@ namespace lv {
 
 // Reads a whole regular file. Refuses directories and special files.
 Result<std::string> read_file(const std::string& path);
+
+// `mkdir -p`: each missing folder of `path`, 0777 less the umask.
+Status make_directories(const std::string& path);
 // Reads a descriptor to its end (for standard input); errors are the errno text.
 Result<std::string> read_stream(int fd);
 

@@ -1,0 +1,116 @@
+// `llava-verify extract`: unpack an archive, or just the images a folder lacks.
+#include <fmt/format.h>
+
+#include <chrono>
+#include <thread>
+
+#include "cli/commands.h"
+#include "cli/console.h"
+#include "cli/progress.h"
+#include "core/fs.h"
+#include "core/names.h"
+#include "core/zip_extract.h"
+
+namespace lv::cli {
+namespace {
+
+// Names one per line; blank lines skipped, a trailing CR dropped (lists made on Windows).
+Result<std::vector<std::string>> read_name_list(const std::string& path) {
+  auto text = read_file(path);
+  if (!text) return with_context(quote_name(path), text.error());
+  std::vector<std::string> names;
+  std::string_view rest = *text;
+  while (!rest.empty()) {
+    std::size_t nl = rest.find('\n');
+    std::string_view line = rest.substr(0, nl);
+    rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (!line.empty()) names.emplace_back(line);
+  }
+  return names;
+}
+
+// The images the record file names that the folder lacks (missing, empty or corrupt).
+Result<std::vector<std::string>> images_lacking(const ExtractCommandOptions& o, unsigned jobs) {
+  const std::string& folder = o.images.empty() ? o.dest : o.images;
+  if (auto made = make_directories(folder); !made) return made.error();
+  auto store = open_folder_store(folder, StoreOptions{false, jobs, true});
+  if (!store) return store.error();
+  StoreList stores;
+  stores.push_back(std::move(store.value()));
+  MissingOptions options;
+  options.jobs = jobs;
+  auto report = find_missing(o.records, [&]() -> Result<const StoreList*> { return &stores; }, nullptr, options);
+  if (!report) return report.error();
+  return std::move(report->missing_images);
+}
+
+}  // namespace
+
+int run_extract(const ExtractCommandOptions& o) {
+  const unsigned jobs = o.jobs ? o.jobs : default_jobs();
+  std::optional<std::vector<std::string>> only;
+  if (!o.only.empty()) {
+    auto names = read_name_list(o.only);
+    if (!names) {
+      diag(names.error().message);
+      return kExitError;
+    }
+    only = std::move(names.value());
+  } else if (o.only_missing) {
+    auto names = images_lacking(o, jobs);
+    if (!names) {
+      diag(names.error().message);
+      return kExitError;
+    }
+    only = std::move(names.value());
+  }
+  ExtractOptions options;
+  options.dest = o.dest;
+  options.jobs = jobs;
+  options.only = only ? &*only : nullptr;
+  // The lacking images include empty and corrupt files: those are replaced.
+  options.overwrite = o.overwrite || o.only_missing;
+  options.allow_symlinks = o.allow_symlinks;
+  options.max_total_bytes = o.max_total_bytes;
+  options.max_ratio = o.max_ratio;
+  ZipProgress counters;
+  options.progress = &counters;
+
+  const bool draw = !o.no_progress && stderr_is_terminal();
+  std::optional<Result<ExtractResult>> result;
+  {
+    std::jthread worker([&] { result.emplace(extract_zip(o.archive, options)); });
+    if (draw) {
+      Progress progress(true, 0, 0);
+      while (!result.has_value()) {
+        progress.update(counters.entries.load(), counters.bytes.load());
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+      progress.finish();
+    }
+  }
+  if (!*result) {
+    diag(result->error().message);
+    return kExitError;
+  }
+  const ExtractResult& r = result->value();
+  std::string text;
+  for (const auto& p : r.problems) {
+    if (p.entry >= 0) {
+      text += fmt::format("{}: {} (entry {}): {}\n", quote_name(o.archive), quote_name(p.name), p.entry, p.reason);
+    } else {
+      text += fmt::format("{}: {}: {}\n", quote_name(o.archive), quote_name(p.name), p.reason);
+    }
+  }
+  if (o.only_missing) text += fmt::format("images the records name that {} lacks: {}\n", quote_name(o.images.empty() ? o.dest : o.images), only->size());
+  text += fmt::format("extracted to {}: {} written ({} bytes), {} already there, {} refused, {} failed", quote_name(o.dest),
+                      r.written, r.bytes_written, r.skipped, r.refused, r.failed);
+  if (only) text += fmt::format(", {} not in the archive", r.not_found);
+  text += "\n";
+  out(text);
+  flush_out();
+  return (r.refused + r.failed + r.not_found) > 0 ? kExitFindings : kExitOk;
+}
+
+}  // namespace lv::cli
