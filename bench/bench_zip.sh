@@ -47,11 +47,16 @@ Times, in one run and on warm-cache data, per set:
   big       (with --big) unzip -tq, Python testzip(), llava-verify zip on big.zip
             (BIG_ENTRIES stored entries, ZIP64)
   extract   unzip -q -o stored.zip -d OUT/x-unzip  vs  llava-verify extract stored.zip
-            --dest OUT/x-lv; the output folder is deleted and dirty pages flushed with
-            sync before each run (untimed): only the command is timed
+            --dest OUT/x-lv, each into an empty folder: before each run (untimed) the
+            previous output is moved aside and dirty pages are flushed with sync; only
+            the command is timed. Aside, not deleted: on ext4 without a journal (as /
+            here) creating files right after deleting as many costs ~3x the system
+            time (it skips recently deleted inodes). Every tree is deleted after the
+            set, so it needs 2 x (RUNS + 1) x 1.4 GB free meanwhile (11 GB at --runs 3)
 Each command runs once untimed to warm up, then RUNS times, round-robin within its
 set, each time under /usr/bin/time -v; the tables give the median wall time (bash
-\$EPOCHREALTIME around the command) and the largest peak RSS of the runs.
+\$EPOCHREALTIME around the command) and the largest peak RSS of the runs. (These VMs
+page out page cache left untouched for ~60 s (DAMON), hence a warm-up per set.)
 llava-verify steps are skipped, and said so, when the binary has no 'zip' or
 'extract' subcommand (or no --list-only); the baselines still run.
 
@@ -59,14 +64,14 @@ Checks (untimed): every command exits 0 on these clean archives; Python's and
 zipinfo -1's entry counts equal the generator's; llava-verify zip --json FILE
 gives summary.entries equal to the generator's count for each archive; the trees
 extracted by unzip and by llava-verify are identical (diff -r) and hold every entry.
-The extracted trees are deleted after the check (they take 2 x 1.39 GB).
+The extracted trees are deleted after the check.
 
 Data: DATA/stored.zip and DATA/deflated.zip (~1.4 GB each, 2.8 GB), and with --big
 DATA/big.zip (6.5 GB), made by bench/gen_zip.py with $PYTHON and reused while
 its stamp (DATA/small.stamp, DATA/big.stamp) matches the parameters. Generating takes,
-on the 2-core machines, ~50 s for stored.zip + deflated.zip at the defaults (deflate
-at ~60 MB/s on one core is most of it), and ~5 min for big.zip (writing 6.5 GB);
-it needs ~3 GB free (~10 GB with --big) besides ~3 GB for the extracted trees.
+on the 2-core machines, ~40 s for stored.zip + deflated.zip at the defaults (deflate
+at ~60 MB/s on one core is most of it), and ~1 min for big.zip (~9 s per GB written);
+it needs ~3 GB free (~10 GB with --big) besides the extracted trees (above).
 Names are GCC_train_%09d.jpg (the ids of bench/gen_dataset.py's chat.json for the
 same seed), flat, random order; payloads are FF D8 FF E0 ... FF D9, random bytes with
 a skewed byte histogram and short runs, so that deflate makes Huffman blocks (~0.994).
@@ -269,11 +274,19 @@ cpu_busy() {
     printf "%.0f%% of %d cores busy in the last second", 100 * (t - idle) / t, n }'
 }
 
-# prepare_run CMD: untimed: delete the command's output folder and flush dirty
-# pages, so that no run pays for the previous one's files or writeback.
+# prepare_run CMD: untimed: move the command's previous output folder aside and
+# flush dirty pages, so that each run writes into an empty folder and pays for no
+# earlier writeback. Aside, not deleted: / here is ext4 without a journal, whose inode
+# allocator skips inodes deleted in the last minute or so (recently_deleted() in
+# fs/ext4/ialloc.c); creating 60,000 files right after deleting 60,000 took 3x the
+# system time (unzip -q: 37 s instead of 12 s). The trees are deleted after the set.
+TRASH_N=0
 prepare_run() {
   if [[ -n ${OUTDIR[$1]:-} ]]; then
-    rm -rf "${OUT:?}/${OUTDIR[$1]}"
+    if [[ -e $OUT/${OUTDIR[$1]} ]]; then
+      mkdir -p "$OUT/trash"
+      mv "$OUT/${OUTDIR[$1]}" "$OUT/trash/$((TRASH_N++))"
+    fi
     sync
   fi
 }
@@ -359,6 +372,13 @@ report() {
 }
 
 # ---- the sets -------------------------------------------------------------------
+if has_set extract; then
+  # Every run's tree stays until the end of the set (see prepare_run); 4 KiB blocks.
+  need=$(awk -v n="${N_ENTRIES[small]}" -v b="${BYTES[small]}" -v r="$RUNS" 'BEGIN { printf "%.0f", 2 * (r + 1) * (b + n * 4096) }')
+  have=$(df --output=avail -B1 "$OUT" | tail -1)
+  ((have > need)) || die "the extract set needs $(awk -v b="$need" 'BEGIN { printf "%.1f GB", b / 1e9 }') free under $OUT" \
+    "(2 x (RUNS + 1) extracted trees), there are $(awk -v b="$have" 'BEGIN { printf "%.1f GB", b / 1e9 }'): use fewer --runs or leave out extract (--sets)"
+fi
 for set in stored deflated list big extract; do
   has_set "$set" || continue
   ARCHIVE=$DATA_DIR/${ARCHIVE_OF[$set]}
@@ -464,7 +484,8 @@ if has_set extract; then
   elif ((!HAVE[extract])); then
     echo "  extract: llava-verify extract: skipped (${NOTE[extract]})"
   fi
-  rm -rf "${OUT:?}/x-unzip" "${OUT:?}/x-lv"
+  rm -rf "${OUT:?}/x-unzip" "${OUT:?}/x-lv" "${OUT:?}/trash"
+  sync
   echo "  (extracted trees deleted)"
 fi
 

@@ -36,8 +36,8 @@ parameters give the same bytes.
 Everything is deterministic (random.Random(seed); no os.urandom). Standard library
 only; run with Debian's /usr/bin/python3 (the `python3` on the developer machines is a
 pyenv shim that adds ~70 ms a start). Time at the defaults on the 2-core machines:
---set small ~1 minute (deflate at ~60 MB/s on one core is most of it), --set big
-~1 minute per GB (writing 6.5 GB).
+--set small ~40 s (deflate at ~60 MB/s on one core is most of it), --set big ~1 min
+(~9 s per GB written; 6.5 GB). Archives are written as NAME.part, fsynced, then renamed.
 """
 
 import argparse
