@@ -1,6 +1,7 @@
 // `llava-verify extract`: unpack an archive, or just the images a folder lacks.
 #include <fmt/format.h>
 
+#include <atomic>
 #include <chrono>
 #include <thread>
 
@@ -80,15 +81,12 @@ int run_extract(const ExtractCommandOptions& o) {
   const bool draw = !o.no_progress && stderr_is_terminal();
   std::optional<Result<ExtractResult>> result;
   {
-    std::jthread worker([&] { result.emplace(extract_zip(o.archive, options)); });
-    if (draw) {
-      Progress progress(true, 0, 0);
-      while (!result.has_value()) {
-        progress.update(counters.entries.load(), counters.bytes.load());
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      }
-      progress.finish();
-    }
+    std::atomic<bool> finished{false};
+    std::jthread worker([&] {
+      result.emplace(extract_zip(o.archive, options));
+      finished = true;
+    });
+    show_zip_progress(draw, counters, [&] { return finished.load(); });
   }
   if (!*result) {
     diag(result->error().message);

@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <thread>
 
@@ -107,15 +108,12 @@ int run_zip(const ZipCommandOptions& o) {
   const bool draw = !o.no_progress && !o.list_only && stderr_is_terminal();
   std::optional<Result<ZipReport>> result;
   {
-    std::jthread worker([&] { result.emplace(test_zip(o.archive, options)); });
-    if (draw) {
-      Progress progress(true, 0, 0);
-      while (!result.has_value()) {
-        progress.update(counters.entries.load(), counters.bytes.load());
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      }
-      progress.finish();
-    }
+    std::atomic<bool> finished{false};
+    std::jthread worker([&] {
+      result.emplace(test_zip(o.archive, options));
+      finished = true;
+    });
+    show_zip_progress(draw, counters, [&] { return finished.load(); });
   }
   if (!*result) {
     diag(result->error().message);

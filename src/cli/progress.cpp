@@ -6,8 +6,10 @@
 #include <fmt/format.h>
 
 #include <cstdio>
+#include <thread>
 
 #include "cli/console.h"
+#include "core/zip_test.h"
 
 namespace lv::cli {
 namespace {
@@ -37,8 +39,9 @@ std::string human_bytes(double bytes) {
   return fmt::format("{:.1f} {}", bytes, kUnits[unit]);
 }
 
-Progress::Progress(bool enabled, std::uint64_t total_files, std::uint64_t total_bytes)
+Progress::Progress(bool enabled, std::uint64_t total_files, std::uint64_t total_bytes, std::string_view unit)
     : enabled_(enabled),
+      unit_(unit),
       total_files_(total_files),
       total_bytes_(total_bytes),
       start_(std::chrono::steady_clock::now()),
@@ -70,7 +73,7 @@ void Progress::update(std::uint64_t files_done, std::uint64_t bytes_done) {
   double seconds = std::chrono::duration<double>(now - start_).count();
   double rate = seconds > 0 ? static_cast<double>(bytes_done) / seconds : 0;
   if (total_bytes_ == 0 && total_ready_.load()) total_bytes_ = total_scanned_.load();
-  std::string line = fmt::format("{}/{} files  {}", files_done, total_files_, human_bytes(static_cast<double>(bytes_done)));
+  std::string line = fmt::format("{}/{} {}  {}", files_done, total_files_, unit_, human_bytes(static_cast<double>(bytes_done)));
   if (total_bytes_ > 0) line += fmt::format(" of {}", human_bytes(static_cast<double>(total_bytes_)));
   line += fmt::format("  {}/s", human_bytes(rate));
   if (total_bytes_ > bytes_done && rate > 0) {
@@ -81,6 +84,17 @@ void Progress::update(std::uint64_t files_done, std::uint64_t bytes_done) {
   std::fprintf(stderr, "\r\033[K%s", line.c_str());
   std::fflush(stderr);
   g_line_shown = true;
+}
+
+void show_zip_progress(bool enabled, const ZipProgress& counters, const std::function<bool()>& done) {
+  if (!enabled) return;
+  while (!done() && !counters.sized.load()) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  Progress progress(true, counters.total_entries.load(), counters.total_bytes.load(), "entries");
+  while (!done()) {
+    progress.update(counters.entries.load(), counters.bytes.load());
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  progress.finish();
 }
 
 void Progress::finish() {

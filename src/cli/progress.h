@@ -11,12 +11,16 @@
 #include <thread>
 #include <vector>
 
+namespace lv {
+struct ZipProgress;
+}
+
 namespace lv::cli {
 
 class Progress {
  public:
   // `total_bytes` may be 0 when unknown (no ETA then).
-  Progress(bool enabled, std::uint64_t total_files, std::uint64_t total_bytes);
+  Progress(bool enabled, std::uint64_t total_files, std::uint64_t total_bytes, std::string_view unit = "files");
   ~Progress();
   Progress(const Progress&) = delete;
   Progress& operator=(const Progress&) = delete;
@@ -33,11 +37,16 @@ class Progress {
   std::atomic<bool> total_ready_{false};
   std::atomic<std::uint64_t> total_scanned_{0};
   std::jthread sizer_;
+  std::string unit_;
   std::uint64_t total_files_;
   std::uint64_t total_bytes_;
   std::chrono::steady_clock::time_point start_;
   std::chrono::steady_clock::time_point last_draw_;
 };
+
+// Draws the progress of a zip job running on another thread until `done()`;
+// the totals come from the job once it has read the central directory.
+void show_zip_progress(bool enabled, const ZipProgress& counters, const std::function<bool()>& done);
 
 // "1.5 GB", "320 kB": decimal units as coreutils `--si` and curl print them.
 std::string human_bytes(double bytes);

@@ -388,8 +388,16 @@ Result<ExtractResult> extract_zip(const std::string& archive, const ExtractOptio
                : a < b;
   });
   std::vector<std::size_t> files;
+  std::uint64_t compressed = 0;
   for (std::size_t i : todo) {
-    if (!dir.entries[i].is_directory()) files.push_back(i);
+    if (dir.entries[i].is_directory()) continue;
+    files.push_back(i);
+    compressed += dir.entries[i].compressed_size;
+  }
+  if (o.progress != nullptr) {
+    o.progress->total_entries = files.size();
+    o.progress->total_bytes = compressed;
+    o.progress->sized = true;
   }
   Job files_job{dir, o, o.dest, root.fd, files, std::move(state), std::move(reason), {}, {}, {}, {}, {}};
   {

@@ -227,6 +227,13 @@ Result<ZipReport> test_zip(ZipInput& input, const ZipTestOptions& options) {
         for (const Digest& dg : m.digests) hash[*index].add(dg.algorithm);
       }
     }
+    if (options.progress != nullptr) {
+      std::uint64_t bytes = 0;
+      for (const auto& e : d.entries) bytes += e.compressed_size;
+      options.progress->total_entries = n;
+      options.progress->total_bytes = bytes;
+      options.progress->sized = true;
+    }
     Shared sh{d, options, order, hash, std::vector<EntryOutcome>(n), std::vector<std::vector<Digest>>(n), {}, {}, {}, {}};
     const unsigned jobs = std::max(1u, std::min<unsigned>(options.jobs, static_cast<unsigned>((n + kEntriesPerClaim - 1) / kEntriesPerClaim)));
     std::vector<ZipInput> inputs;

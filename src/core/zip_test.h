@@ -24,6 +24,10 @@ namespace lv {
 struct ZipProgress {
   std::atomic<std::uint64_t> entries{0};
   std::atomic<std::uint64_t> bytes{0};  // compressed bytes read
+  // What there is to do, once known (after the central directory is read).
+  std::atomic<std::uint64_t> total_entries{0};
+  std::atomic<std::uint64_t> total_bytes{0};
+  std::atomic<bool> sized{false};
 };
 
 struct ZipTestOptions {
