@@ -6,7 +6,6 @@
 #include <cctype>
 #include <cerrno>
 #include <deque>
-#include <zip.h>
 
 #include <fmt/format.h>
 #include <simdjson.h>
@@ -14,6 +13,7 @@
 #include "core/file_reader.h"
 #include "core/fs.h"
 #include "core/names.h"
+#include "core/zip_directory.h"
 
 namespace lv {
 
@@ -74,26 +74,18 @@ Result<std::unique_ptr<ImageStore>> open_folder_store(const std::string& path, c
 }
 
 Result<std::unique_ptr<ImageStore>> open_zip_store(const std::string& path) {
-  int code = 0;
-  zip_t* za = zip_open(path.c_str(), ZIP_RDONLY, &code);
-  if (za == nullptr) {
-    zip_error_t error;
-    zip_error_init_with_code(&error, code);
-    std::string message = fmt::format("{}: cannot open as a zip archive: {}", quote_name(path), zip_error_strerror(&error));
-    zip_error_fini(&error);
-    return Error{message};
-  }
+  // The same central-directory reader as `zip`: the same entries, duplicates
+  // resolved the same way (the first one counts).
+  auto input = ZipInput::open_file(path);
+  if (!input) return input.error();
+  auto dir = read_zip_directory(*input);
+  if (!dir) return dir.error();
   auto store = std::make_unique<IndexedStore>(path, StoreKind::zip);
-  zip_int64_t n = zip_get_num_entries(za, 0);
-  for (zip_int64_t i = 0; i < n; ++i) {
-    zip_stat_t st;
-    zip_stat_init(&st);
-    if (zip_stat_index(za, static_cast<zip_uint64_t>(i), ZIP_FL_ENC_RAW, &st) != 0 || st.name == nullptr) continue;
-    std::string_view name = st.name;
-    if (name.empty() || name.back() == '/') continue;  // folders
-    store->add(name, (st.valid & ZIP_STAT_SIZE) ? st.size : 0);
+  store->reserve(dir->entries.size());
+  for (const auto& e : dir->entries) {
+    if (e.name.empty() || e.is_directory()) continue;
+    store->add(e.name, e.size);
   }
-  zip_discard(za);
   return std::unique_ptr<ImageStore>(std::move(store));
 }
 
