@@ -72,6 +72,7 @@ its stamp (DATA/small.stamp, DATA/big.stamp) matches the parameters. Generating 
 on the 2-core machines, ~40 s for stored.zip + deflated.zip at the defaults (deflate
 at ~60 MB/s on one core is most of it), and ~1 min for big.zip (~9 s per GB written);
 it needs ~3 GB free (~10 GB with --big) besides the extracted trees (above).
+One run at a time per DATA folder (a lock, DATA/.lock): another fails at once.
 Names are GCC_train_%09d.jpg (the ids of bench/gen_dataset.py's chat.json for the
 same seed), flat, random order; payloads are FF D8 FF E0 ... FF D9, random bytes with
 a skewed byte histogram and short runs, so that deflate makes Huffman blocks (~0.994).
@@ -136,12 +137,18 @@ for s in ${SETS//,/ }; do
 done
 has_set() { [[ ,$SETS, == *,$1,* ]]; }
 has_set big && BIG=1
-NEED_SMALL=0
+NEED_SMALL=0 NEED_BIG=0
 { has_set stored || has_set deflated || has_set extract || { has_set list && ((!BIG)); }; } && NEED_SMALL=1
+{ has_set big || { has_set list && ((BIG)); }; } && NEED_BIG=1
 
 mkdir -p "$DATA_DIR"
 DATA_DIR=$(cd "$DATA_DIR" && pwd -P)
 [[ $DATA_DIR != / && $DATA_DIR/ != "$(cd "$REPO" && pwd -P)"/* ]] || die "--data must be outside the repository"
+# One run at a time per data folder: a second one would regenerate the archives or
+# wipe DATA/out under the first, and both would time each other's load.
+command -v flock >/dev/null || die "flock not found"
+exec 9>"$DATA_DIR/.lock"
+flock -n 9 || die "another bench_zip.sh is using $DATA_DIR (pass another --data, or wait)"
 
 if ((BUILD)); then
   (cd "$REPO" && cmake --preset release >/dev/null && cmake --build --preset release) || die "build failed"
@@ -169,7 +176,7 @@ if ((NEED_SMALL)); then
   "$PYTHON" "$REPO/bench/gen_zip.py" "$DATA_DIR" --set small --entries "$ENTRIES" --mean-bytes "$MEAN_BYTES" \
     --seed "$SEED" "${FORCE[@]}" || die "generating stored.zip and deflated.zip failed"
 fi
-if ((BIG)); then
+if ((NEED_BIG)); then
   "$PYTHON" "$REPO/bench/gen_zip.py" "$DATA_DIR" --set big --entries "$BIG_ENTRIES" --mean-bytes "$BIG_MEAN_BYTES" \
     --seed "$SEED" "${FORCE[@]}" || die "generating big.zip failed"
 fi
@@ -181,7 +188,7 @@ if ((NEED_SMALL)); then
     "stored.zip $(stat -c %s "$DATA_DIR/stored.zip") bytes, deflated.zip $(stat -c %s "$DATA_DIR/deflated.zip") bytes" \
     "($(awk -v a="$(stat -c %s "$DATA_DIR/deflated.zip")" -v b="$(stat -c %s "$DATA_DIR/stored.zip")" 'BEGIN { printf "%.4f", a / b }') of stored)"
 fi
-if ((BIG)); then
+if ((NEED_BIG)); then
   N_ENTRIES[big]=$(info big entries); BYTES[big]=$(info big bytes)
   echo "data:    big.zip: ${N_ENTRIES[big]} entries, $(awk -v b="${BYTES[big]}" 'BEGIN { printf "%.3f GB", b / 1e9 }') uncompressed," \
     "$(stat -c %s "$DATA_DIR/big.zip") bytes"
@@ -404,16 +411,16 @@ for set in stored deflated big; do
   has_set "$set" || continue
   want=${N_ENTRIES[${GEN_OF[$set]}]}
   if ran "$set" py; then
-    got=$(awk '$1 == "OK:" { print $2; exit }' "$OUT/$set.py.out")
+    got=$(awk '$1 == "OK:" { print $2; exit }' "$OUT/$set.py.out" 2>/dev/null || true)
     if [[ $got == "$want" ]]; then
       echo "  $set: python3 testzip(): OK, $got entries (the generator's count)"
     else
-      echo "  $set: python3 testzip(): $(head -1 "$OUT/$set.py.out") (the generator wrote $want entries): FAILED"; STATUS=1
+      echo "  $set: python3 testzip(): '$(head -1 "$OUT/$set.py.out" 2>/dev/null || true)' (the generator wrote $want entries): FAILED"; STATUS=1
     fi
   fi
   if ran "$set" unzip_t; then
     if [[ -z ${RC[$set.unzip_t]:-} ]]; then
-      echo "  $set: unzip -tq: $(head -1 "$OUT/$set.unzip_t.out")"
+      echo "  $set: unzip -tq: $(head -1 "$OUT/$set.unzip_t.out" 2>/dev/null || true)"
     else
       echo "  $set: unzip -tq FAILED (exit ${RC[$set.unzip_t]})"
     fi
@@ -426,9 +433,10 @@ import json, sys
 with open(sys.argv[1]) as f:
     r = json.load(f)
 s = r.get("summary", r) if isinstance(r, dict) else {}
-print(s.get("entries", "none"))' "$OUT/$set.lv.json" 2>/dev/null || echo "unreadable")
+print(s.get("entries", "none"), json.dumps(r.get("zip64", "?")))' "$OUT/$set.lv.json" 2>/dev/null || echo "unreadable ?")
+    read -r got zip64 <<<"$got"
     if ((rc == 0)) && [[ $got == "$want" ]]; then
-      echo "  $set: llava-verify zip --json: exit 0, summary.entries $got == the generator's count"
+      echo "  $set: llava-verify zip --json: exit 0, summary.entries $got == the generator's count$([[ $zip64 == '"?"' ]] || echo " (zip64: $zip64)")"
     else
       echo "  $set: llava-verify zip --json: exit $rc, summary.entries $got, the generator wrote $want: FAILED"; STATUS=1
     fi
@@ -440,7 +448,7 @@ done
 if has_set list; then
   want=${N_ENTRIES[${GEN_OF[list]}]}
   if ran list zipinfo; then
-    got=$(wc -l <"$OUT/list.zipinfo.out")
+    got=$(wc -l <"$OUT/list.zipinfo.out" 2>/dev/null || echo none)
     if [[ $got == "$want" ]]; then
       echo "  list: zipinfo -1: $got names (the generator's count)"
     else
@@ -448,10 +456,14 @@ if has_set list; then
     fi
   fi
   if ran list lv_list; then
-    if cmp -s "$OUT/list.zipinfo.out" "$OUT/list.lv_list.out"; then
+    if [[ ! -f $OUT/list.lv_list.out ]]; then
+      echo "  list: llava-verify zip --list-only: no output file: FAILED"; STATUS=1
+    elif cmp -s "$OUT/list.zipinfo.out" "$OUT/list.lv_list.out"; then
       echo "  list: llava-verify zip --list-only output == zipinfo -1 output, byte for byte"
     elif awk '{ print $NF }' "$OUT/list.lv_list.out" | grep '\.jpg$' | sort | cmp -s - <(sort "$OUT/list.zipinfo.out"); then
       echo "  list: llava-verify zip --list-only names (last field of each .jpg line) == zipinfo -1's, as a set"
+    elif grep -qw "$want entries" "$OUT/list.lv_list.out"; then
+      echo "  list: llava-verify zip --list-only prints a summary, not the names: \"$(grep -w -m1 "$want entries" "$OUT/list.lv_list.out")\""
     else
       echo "  list: llava-verify zip --list-only output differs from zipinfo -1's ($(wc -l <"$OUT/list.lv_list.out") lines;" \
         "informational: its format is its own; see $OUT/list.lv_list.out)"
@@ -462,7 +474,7 @@ fi
 if has_set extract; then
   want=${N_ENTRIES[small]}
   tree_info() {  # files and bytes under a folder
-    find "$1" -type f -printf '%s\n' | awk '{ n++; b += $1 } END { printf "%d files, %d bytes", n, b }'
+    { find "$1" -type f -printf '%s\n' 2>/dev/null || true; } | awk '{ n++; b += $1 } END { printf "%d files, %d bytes", n, b }'
   }
   expect="$want files, ${BYTES[small]} bytes"
   if ran extract unzip_x; then
@@ -491,6 +503,7 @@ fi
 
 # ---- targets --------------------------------------------------------------------
 TARGETS=()
+good() { ran "$1" "$2" && [[ -z ${RC[$1.$2]:-} ]]; }  # ran, and every run exited 0
 target() {  # target TEXT VALUE OP LIMIT
   local met
   met=$(awk -v v="$2" -v l="$4" -v op="$3" 'BEGIN { print (op == ">=" ? v >= l : op == "<" ? v < l : v <= l) ? "met" : "NOT met" }')
@@ -499,12 +512,12 @@ target() {  # target TEXT VALUE OP LIMIT
 skipped() { TARGETS+=("$(printf '  %-58s %8s  (%s)' "$1" "-" "$2")"); }
 why_not() {  # why a llava-verify command did not run
   local sub=${NEEDS[$1]}
-  if ((!HAVE[$sub])); then echo "skipped: ${NOTE[$sub]}"; else echo "skipped: it failed at warm-up"; fi
+  if ((!HAVE[$sub])); then echo "skipped: ${NOTE[$sub]}"; else echo "skipped: it failed (at warm-up or in a timed run)"; fi
 }
 # rss_target SET CMD...: the largest peak RSS of those llava-verify commands in SET.
 rss_target() {
   local set=$1 c k=0; shift
-  for c in "$@"; do ran "$set" "$c" && ((${RSS[$set.$c]:-0} > k)) && k=${RSS[$set.$c]}; done
+  for c in "$@"; do good "$set" "$c" && ((${RSS[$set.$c]:-0} > k)) && k=${RSS[$set.$c]}; done
   if ((k > 0)); then
     target "$set: llava-verify zip peak RSS (MB)" "$(mb "$k")" "<=" "$T_RSS_MB"
   else
@@ -512,9 +525,9 @@ rss_target() {
   fi
 }
 if has_set stored; then
-  if ran stored lv; then
-    ran stored unzip_t && target "stored: unzip -tq / llava-verify zip (×)" "$(ratio "${MED[stored.unzip_t]}" "${MED[stored.lv]}")" ">=" "$T_STORED_VS_UNZIP"
-    ran stored py && target "stored: python3 testzip() / llava-verify zip (×)" "$(ratio "${MED[stored.py]}" "${MED[stored.lv]}")" ">=" "$T_STORED_VS_PY"
+  if good stored lv; then
+    good stored unzip_t && target "stored: unzip -tq / llava-verify zip (×)" "$(ratio "${MED[stored.unzip_t]}" "${MED[stored.lv]}")" ">=" "$T_STORED_VS_UNZIP"
+    good stored py && target "stored: python3 testzip() / llava-verify zip (×)" "$(ratio "${MED[stored.py]}" "${MED[stored.lv]}")" ">=" "$T_STORED_VS_PY"
   else
     skipped "stored: unzip -tq / llava-verify zip (×)" "$(why_not lv)"
     ((SKIP_PYTHON)) || skipped "stored: python3 testzip() / llava-verify zip (×)" "$(why_not lv)"
@@ -522,15 +535,15 @@ if has_set stored; then
   rss_target stored lv1 lv
 fi
 if has_set deflated; then
-  if ran deflated lv; then
-    ran deflated unzip_t && target "deflated: unzip -tq / llava-verify zip (×)" "$(ratio "${MED[deflated.unzip_t]}" "${MED[deflated.lv]}")" ">=" "$T_DEFLATED_VS_UNZIP"
+  if good deflated lv; then
+    good deflated unzip_t && target "deflated: unzip -tq / llava-verify zip (×)" "$(ratio "${MED[deflated.unzip_t]}" "${MED[deflated.lv]}")" ">=" "$T_DEFLATED_VS_UNZIP"
   else
     skipped "deflated: unzip -tq / llava-verify zip (×)" "$(why_not lv)"
   fi
   rss_target deflated lv1 lv
 fi
 if has_set list; then
-  if ! ran list lv_list; then
+  if ! good list lv_list; then
     skipped "list: llava-verify zip --list-only time (s)" "$(why_not lv_list)"
   elif ((BIG)); then
     target "list: llava-verify zip --list-only, ${N_ENTRIES[big]} entries (s)" "${MED[list.lv_list]}" "<" "$T_LIST_SECS"
@@ -541,7 +554,7 @@ if has_set list; then
   fi
 fi
 if has_set big; then
-  if ran big lv; then
+  if good big lv; then
     target "big: llava-verify zip, ${N_ENTRIES[big]} entries (s)" "${MED[big.lv]}" "<=" "$T_BIG_SECS"
   else
     skipped "big: llava-verify zip, ${N_ENTRIES[big]} entries (s)" "$(why_not lv)"
@@ -549,7 +562,7 @@ if has_set big; then
   rss_target big lv
 fi
 if has_set extract; then
-  if ran extract lv_x && ran extract unzip_x; then
+  if good extract lv_x && good extract unzip_x; then
     target "extract: llava-verify extract / unzip -q (time ×)" "$(ratio "${MED[extract.lv_x]}" "${MED[extract.unzip_x]}")" "<=" "$T_EXTRACT_VS_UNZIP"
   else
     skipped "extract: llava-verify extract / unzip -q (time ×)" "$(why_not lv_x)"

@@ -71,7 +71,7 @@ class RawBuffer {
 
 struct ZipScratch::Impl {
   libdeflate_decompressor* inflater = libdeflate_alloc_decompressor();
-  RawBuffer in, out;
+  RawBuffer out;
   ~Impl() { libdeflate_free_decompressor(inflater); }
 };
 
@@ -88,19 +88,20 @@ struct EntryReader {
   ZipScratch::Impl& s;
   const EntrySink* sink;
   EntryOutcome out{};
+  std::span<const std::uint8_t> cur{};  // the bytes of the last fill (a view of the input's window)
 
   void find(ZipFindingKind kind, std::string detail) {
     out.findings.push_back({kind, index, e.header_offset, std::move(detail)});
   }
   Status emit(std::span<const std::uint8_t> bytes) { return sink != nullptr && *sink ? (*sink)(bytes) : Status{}; }
 
-  // Reads [offset, offset + n) into s.in; false (and a finding) when the archive ends first.
+  // Points `cur` at [offset, offset + n); false (and a finding) when the archive ends first.
   Result<bool> fill(std::uint64_t offset, std::size_t n) {
-    s.in.resize(n);
-    auto got = in.read_at(offset, s.in);
+    auto got = in.peek(offset, n);
     if (!got) return got.error();
-    if (*got < n) {
-      find(ZipFindingKind::truncated, fmt::format("the archive ends at byte {}, inside the entry", offset + *got));
+    cur = *got;
+    if (cur.size() < n) {
+      find(ZipFindingKind::truncated, fmt::format("the archive ends at byte {}, inside the entry", offset + cur.size()));
       return false;
     }
     return true;
@@ -108,7 +109,7 @@ struct EntryReader {
 
   static Result<EntryOutcome> start(ZipInput& input, const ZipDirectory& dir, std::size_t index, ZipScratch& scratch,
                                     const EntrySink* sink) {
-    EntryReader reader{input, dir, dir.entries.at(index), static_cast<std::int64_t>(index), *scratch.impl_, sink, {}};
+    EntryReader reader{input, dir, dir.entries.at(index), static_cast<std::int64_t>(index), *scratch.impl_, sink, {}, {}};
     return reader.run();
   }
 
@@ -126,7 +127,7 @@ struct EntryReader {
                                                                      e.compressed_size <= kFirstRead ? kLocalHeaderSize + e.name.size() + 64 + e.compressed_size : 0));
     auto filled = fill(lh, static_cast<std::size_t>(first_size));
     if (!filled) return filled.error();
-    const std::uint8_t* h = s.in.data();
+    const std::uint8_t* h = cur.data();
     if (le32(h) != kLocalHeaderSig) {
       find(ZipFindingKind::header_mismatch, fmt::format("no local header at byte {}", lh));
       return std::move(out);
@@ -140,11 +141,11 @@ struct EntryReader {
       find(ZipFindingKind::truncated, fmt::format("its local header at byte {} runs into the central directory", lh));
       return std::move(out);
     }
-    if (kLocalHeaderSize + name_len + extra_len > s.in.size()) {
+    if (kLocalHeaderSize + name_len + extra_len > cur.size()) {
       auto more = fill(lh, kLocalHeaderSize + name_len + extra_len);
       if (!more) return more.error();
       if (!*more) return std::move(out);
-      h = s.in.data();
+      h = cur.data();
     }
     out.extent_end = data_start;
     const std::string_view l_name(reinterpret_cast<const char*>(h + kLocalHeaderSize), name_len);
@@ -197,7 +198,7 @@ struct EntryReader {
       return std::move(out);
     }
     const std::size_t offset_in_buffer = static_cast<std::size_t>(data_start - lh);
-    const bool have_all = s.in.size() >= offset_in_buffer + e.compressed_size;
+    const bool have_all = cur.size() >= offset_in_buffer + e.compressed_size;
     Status read = e.method == 0 ? stored(data_start, have_all ? offset_in_buffer : SIZE_MAX)
                                 : (e.size <= kWholeEntryLimit && e.compressed_size <= kWholeEntryLimit
                                        ? inflate_whole(data_start, have_all ? offset_in_buffer : SIZE_MAX)
@@ -229,7 +230,7 @@ struct EntryReader {
   Status stored(std::uint64_t data_start, std::size_t in_buffer) {
     std::uint32_t crc = 0;
     if (in_buffer != SIZE_MAX) {
-      std::span<const std::uint8_t> data(s.in.data() + in_buffer, static_cast<std::size_t>(e.compressed_size));
+      std::span<const std::uint8_t> data(cur.data() + in_buffer, static_cast<std::size_t>(e.compressed_size));
       crc = static_cast<std::uint32_t>(libdeflate_crc32(0, data.data(), data.size()));
       if (auto st = emit(data); !st) return st;
     } else {
@@ -238,8 +239,8 @@ struct EntryReader {
         auto filled = fill(data_start + done, n);
         if (!filled) return filled.error();
         if (!*filled) return {};
-        crc = static_cast<std::uint32_t>(libdeflate_crc32(crc, s.in.data(), n));
-        if (auto st = emit(std::span<const std::uint8_t>(s.in.data(), n)); !st) return st;
+        crc = static_cast<std::uint32_t>(libdeflate_crc32(crc, cur.data(), n));
+        if (auto st = emit(std::span<const std::uint8_t>(cur.data(), n)); !st) return st;
         done += n;
       }
     }
@@ -251,12 +252,12 @@ struct EntryReader {
     const std::size_t csize = static_cast<std::size_t>(e.compressed_size);
     const std::uint8_t* src = nullptr;
     if (in_buffer != SIZE_MAX) {
-      src = s.in.data() + in_buffer;
+      src = cur.data() + in_buffer;
     } else {
       auto filled = fill(data_start, csize);
       if (!filled) return filled.error();
       if (!*filled) return {};
-      src = s.in.data();
+      src = cur.data();
     }
     // One byte more than announced, to tell "more data than the size says".
     s.out.resize(static_cast<std::size_t>(e.size) + 1);
@@ -328,7 +329,7 @@ struct EntryReader {
         if (!filled) return filled.error();
         if (!*filled) return {};
         consumed += n;
-        z.next_in = s.in.data();
+        z.next_in = const_cast<Bytef*>(cur.data());  // zlib does not write through it
         z.avail_in = static_cast<uInt>(n);
       }
       z.next_out = s.out.data();

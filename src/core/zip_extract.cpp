@@ -169,6 +169,8 @@ struct Job {
     while (!stop.load(std::memory_order_relaxed)) {
       const std::size_t at = next.fetch_add(kClaim);
       if (at >= todo.size()) return;
+      const std::size_t after = at + kClaim;
+      input.set_read_ahead_limit(after < todo.size() ? dir.entries[todo[after]].header_offset : dir.directory_start);
       for (std::size_t k = at; k < std::min(at + kClaim, todo.size()) && !stop.load(std::memory_order_relaxed); ++k) {
         one(input, scratch, folders, buf, todo[k]);
         if (options.progress != nullptr) {

@@ -99,6 +99,10 @@ void work(Shared& sh, ZipInput& input) {
   while (!sh.stop.load(std::memory_order_relaxed)) {
     const std::size_t at = sh.next.fetch_add(kEntriesPerClaim);
     if (at >= sh.order.size()) break;
+    // Read ahead to the start of the next share, never into another thread's.
+    const std::size_t after = at + kEntriesPerClaim;
+    input.set_read_ahead_limit(after < sh.order.size() ? sh.dir.entries[sh.order[after]].header_offset
+                                                       : sh.dir.directory_start);
     for (std::size_t k = at; k < std::min(at + kEntriesPerClaim, sh.order.size()); ++k) {
       const std::size_t i = sh.order[k];
       const bool hashing = !sh.hash.empty() && !sh.hash[i].empty();
