@@ -84,6 +84,35 @@ struct ExtractCommandOptions {
   unsigned jobs = 0;
 };
 int run_extract(const ExtractCommandOptions& options);
+
+// What fetch and manifest refresh share: where to go and how.
+struct NetworkOptions {
+  std::string endpoint;    // --endpoint, else $HF_ENDPOINT
+  std::string token_file;  // --token-file, else $HF_TOKEN
+  std::string cacert;
+  double timeout = 30;        // connect timeout, seconds
+  double stall_timeout = 60;  // seconds without a byte
+};
+
+struct FetchCommandOptions {
+  std::string manifest;
+  std::string dest;
+  std::vector<std::string> only;
+  NetworkOptions net;
+  unsigned jobs = 4;
+  unsigned retries = 5;
+  double retry_delay = 1.0;
+  bool allow_unknown_hashes = false;
+  bool no_progress = false;
+};
+int run_fetch(const FetchCommandOptions& options);
+
+struct RefreshCommandOptions {
+  std::string manifest;
+  std::string output;  // default: the manifest itself
+  NetworkOptions net;
+};
+int run_manifest_refresh(const RefreshCommandOptions& options);
 // Loads --meta, warning about what it repeats (the first record wins); false
 // (and the reason printed) when it cannot be read.
 bool load_meta_or_say_why(const std::string& path, MetaIndex& meta);

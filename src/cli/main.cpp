@@ -161,7 +161,40 @@ void add_extract(CLI::App& app, ExtractCommandOptions& o) {
   cmd->add_flag("--no-progress", o.no_progress, "No progress line on a terminal");
 }
 
-void add_manifest(CLI::App& app, ManifestCreateOptions& o, std::vector<std::string>& algos) {
+void add_network(CLI::App* cmd, NetworkOptions& n) {
+  cmd->add_option("--endpoint", n.endpoint, "Replace https://huggingface.co in URLs (mirrors; default: $HF_ENDPOINT)")
+      ->type_name("URL");
+  cmd->add_option("--token-file", n.token_file, "A file holding the access token (default: $HF_TOKEN); sent only to the "
+                  "endpoint's host")->type_name("FILE");
+  cmd->add_option("--cacert", n.cacert, "Trust the CA certificates in FILE (private mirrors); peers are always verified")
+      ->type_name("FILE");
+  cmd->add_option("--timeout", n.timeout, "Connect timeout in seconds")->type_name("SECONDS")->capture_default_str();
+  cmd->add_option("--stall-timeout", n.stall_timeout, "Give up a transfer that sends nothing for this long (then retry)")
+      ->type_name("SECONDS")->capture_default_str();
+}
+
+void add_fetch(CLI::App& app, FetchCommandOptions& o) {
+  auto* cmd = app.add_subcommand("fetch", "Download the files of a manifest, resuming and verifying them");
+  cmd->footer(
+      "Data go to DIR/NAME.part; a re-run continues it with a Range request (If-Range on its\n"
+      "ETag), or starts over when the server ignores Range or the file changed. The bytes are\n"
+      "hashed as they arrive; size and sha256 are checked before the rename to NAME. A file\n"
+      "already present and verified is skipped. Connection errors, timeouts, stalls, 5xx and\n"
+      "429 (Retry-After) are retried with exponential backoff and jitter.\n\n"
+      "Exit status: 0 all verified, 1 some file failed or has no known sha256, 2 could not run.");
+  cmd->add_option("MANIFEST", o.manifest, "A llava-verify JSON manifest with URLs (manifests/*.json)")->required();
+  cmd->add_option("-d,--dest", o.dest, "The folder to download into (created if needed)")->type_name("DIR")->required();
+  cmd->add_option("--only", o.only, "Only this file of the manifest (repeatable)")->type_name("NAME")->allow_extra_args(false);
+  cmd->add_option("-j,--jobs", o.jobs, "Parallel transfers")->type_name("N")->capture_default_str();
+  cmd->add_option("--retries", o.retries, "Retries per file after the first attempt")->type_name("N")->capture_default_str();
+  cmd->add_option("--retry-delay", o.retry_delay, "Seconds before the first retry (doubled each time, with jitter)")
+      ->type_name("SECONDS")->capture_default_str();
+  cmd->add_flag("--allow-unknown-hashes", o.allow_unknown_hashes, "Exit 0 even when a file has no known sha256");
+  cmd->add_flag("--no-progress", o.no_progress, "No progress line on a terminal");
+  add_network(cmd, o.net);
+}
+
+void add_manifest(CLI::App& app, ManifestCreateOptions& o, std::vector<std::string>& algos, RefreshCommandOptions& r) {
   auto* manifest = app.add_subcommand("manifest", "Create manifests");
   manifest->require_subcommand(1);
   auto* create = manifest->add_subcommand("create", "Hash files and folders (recursively, sorted) into a manifest");
@@ -180,6 +213,18 @@ void add_manifest(CLI::App& app, ManifestCreateOptions& o, std::vector<std::stri
       ->type_name("FILE");
   create->add_option("-j,--jobs", o.jobs, "Files read in parallel (default: one per core)")->type_name("N");
   create->add_flag("--no-progress", o.no_progress, "No progress line on a terminal");
+
+  auto* refresh = manifest->add_subcommand("refresh", "Fill a JSON manifest's unknown sizes and sha256 from the server");
+  refresh->footer(
+      "A HEAD on each file's resolve/<revision>/ URL, without following the redirect, reads\n"
+      "X-Linked-Size and X-Linked-Etag (the sha256 of a Git LFS file). A value that disagrees\n"
+      "with a pinned one is a conflict: nothing is written. The result replaces MANIFEST (or\n"
+      "goes to -o FILE), written atomically.\n\n"
+      "Exit status: 0 refreshed (or nothing to do), 1 some values could not be read, 2 conflicts\n"
+      "or could not run.");
+  refresh->add_option("MANIFEST", r.manifest, "A llava-verify JSON manifest")->required();
+  refresh->add_option("-o,--output", r.output, "Write the result to FILE instead")->type_name("FILE");
+  add_network(refresh, r.net);
 }
 
 }  // namespace
@@ -206,9 +251,12 @@ int main(int argc, char** argv) {
   add_zip(app, zip);
   ExtractCommandOptions extract;
   add_extract(app, extract);
+  FetchCommandOptions fetch;
+  add_fetch(app, fetch);
   ManifestCreateOptions create;
   std::vector<std::string> create_algos;
-  add_manifest(app, create, create_algos);
+  RefreshCommandOptions refresh;
+  add_manifest(app, create, create_algos, refresh);
 
   try {
     app.parse(argc, argv);
@@ -229,7 +277,7 @@ int main(int argc, char** argv) {
 
   // --jobs beyond a few threads per core only costs memory and thread limits.
   const unsigned max_jobs = 4 * default_jobs();
-  for (unsigned* jobs : {&check.jobs, &create.jobs, &missing.jobs, &zip.jobs, &extract.jobs}) *jobs = std::min(*jobs, max_jobs);
+  for (unsigned* jobs : {&check.jobs, &create.jobs, &missing.jobs, &zip.jobs, &extract.jobs, &fetch.jobs}) *jobs = std::min(*jobs, max_jobs);
 
   int code = kExitError;
   try {
@@ -238,6 +286,10 @@ int main(int argc, char** argv) {
     } else if (app.got_subcommand("rewrite")) {
       rewrite.prefix_given = app.get_subcommand("rewrite")->count("--prefix") > 0;
       code = run_rewrite(rewrite);
+    } else if (app.got_subcommand("fetch")) {
+      code = run_fetch(fetch);
+    } else if (app.get_subcommand("manifest")->got_subcommand("refresh")) {
+      code = run_manifest_refresh(refresh);
     } else if (app.got_subcommand("extract")) {
       if (extract.only_missing && extract.records.empty()) {
         diag("extract: --only-missing needs --records RECORDS");

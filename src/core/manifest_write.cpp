@@ -114,4 +114,52 @@ Result<std::string> render_manifest(ManifestFormat format, const std::vector<Alg
   return Error{"unknown format"};
 }
 
+std::string render_manifest_document(const Manifest& m) {
+  JsonWriter w;
+  w.begin_object();
+  w.key("format");
+  w.value("llava-verify-manifest/1");
+  if (m.source) {
+    w.key("source");
+    w.begin_object();
+    w.key("repository"); w.value(m.source->repository);
+    w.key("revision"); w.value(m.source->revision);
+    w.key("url"); w.value(m.source->url);
+    w.end_object();
+  }
+  w.key("files");
+  w.begin_array();
+  for (const auto& e : m.entries) {
+    w.begin_object();
+    if (is_valid_utf8(e.path)) {
+      w.key("path"); w.value(e.path);
+    } else {
+      w.key("path_hex"); w.value(to_hex(reinterpret_cast<const std::uint8_t*>(e.path.data()), e.path.size()));
+    }
+    w.key("size");
+    if (e.size) w.value(*e.size); else w.null();
+    if (e.crc32) {
+      w.key("crc32"); w.value(fmt::format("{:08x}", *e.crc32));
+    }
+    bool sha256 = false;
+    for (const Digest& d : e.digests) {
+      w.key(algorithm_name(d.algorithm)); w.value(d.hex());
+      sha256 = sha256 || d.algorithm == Algorithm::sha256;
+    }
+    if (!sha256) {
+      w.key("sha256"); w.null();
+    }
+    if (!e.url.empty()) {
+      w.key("url"); w.value(e.url);
+    }
+    if (!e.note.empty()) {
+      w.key("note"); w.value(e.note);
+    }
+    w.end_object();
+  }
+  w.end_array();
+  w.end_object();
+  return w.finish();
+}
+
 }  // namespace lv

@@ -26,4 +26,8 @@ struct HashedFile {
 Result<std::string> render_manifest(ManifestFormat format, const std::vector<Algorithm>& algorithms,
                                     const std::vector<HashedFile>& files);
 
+// A whole JSON manifest as `manifest refresh` writes it back: source, and for
+// each entry path, size, crc32, digests (null when unknown), url and note.
+std::string render_manifest_document(const Manifest& manifest);
+
 }  // namespace lv
