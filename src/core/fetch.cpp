@@ -106,8 +106,7 @@ class Fetcher {
     const std::string etag_file = final_path + ".part.etag";
     for (int pass = 0; pass < 2; ++pass) {
       const bool again = download(item, part, etag_file, r);
-      if (r.state == FetchState::failed && !r.detail.empty()) return r;
-      if (!again) break;
+      if ((r.state == FetchState::failed && !r.detail.empty()) || !again) break;
     }
     if (r.state == FetchState::failed && r.detail.empty()) r.detail = "the download did not verify";
     if (r.state == FetchState::failed) {
