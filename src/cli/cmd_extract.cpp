@@ -70,8 +70,9 @@ int run_extract(const ExtractCommandOptions& o) {
   options.dest = o.dest;
   options.jobs = jobs;
   options.only = only ? &*only : nullptr;
-  // The lacking images include empty and corrupt files: those are replaced.
-  options.overwrite = o.overwrite || o.only_missing;
+  // Lacking images of DEST itself may be empty or damaged files there: replaced.
+  // (Files in another DEST are left alone unless --overwrite.)
+  options.overwrite = o.overwrite || (o.only_missing && (o.images.empty() || normalize_path(o.images) == normalize_path(o.dest)));
   options.allow_symlinks = o.allow_symlinks;
   options.max_total_bytes = o.max_total_bytes;
   options.max_ratio = o.max_ratio;

@@ -55,7 +55,7 @@ bool apply_zip64_extra(std::span<const std::uint8_t> extra, ZipEntry& e, bool si
   while (p + 4 <= extra.size()) {
     std::uint16_t id = le16(&extra[p]);
     std::uint16_t len = le16(&extra[p + 2]);
-    if (p + 4 + len > extra.size()) return true;  // a malformed tail is ignored, as Info-ZIP does
+    if (p + 4 + len > extra.size()) break;  // a malformed tail is ignored, as Info-ZIP does
     if (id == 0x0001) {
       std::size_t q = p + 4;
       const std::size_t end = q + len;
@@ -87,12 +87,20 @@ std::string zip_name_problem(std::string_view name, bool utf8_flag) {
   if (name.front() == '/') return "an absolute path";
   if (name.find('\\') != std::string_view::npos) return "a backslash";
   if (name.size() >= 2 && name[1] == ':' && std::isalpha(static_cast<unsigned char>(name[0]))) return "a drive letter";
-  for (std::size_t pos = 0; pos <= name.size();) {
-    std::size_t slash = name.find('/', pos);
-    if (slash == std::string_view::npos) slash = name.size();
-    if (name.substr(pos, slash - pos) == "..") return "a '..' component";
+  // Folders end with '/': that last empty component is theirs.
+  const std::string_view path = name.back() == '/' ? name.substr(0, name.size() - 1) : name;
+  std::string_view other;
+  for (std::size_t pos = 0; pos <= path.size();) {
+    std::size_t slash = path.find('/', pos);
+    if (slash == std::string_view::npos) slash = path.size();
+    const std::string_view part = path.substr(pos, slash - pos);
+    if (part == "..") return "a '..' component";
+    if (part == "." && other.empty()) other = "a '.' component (another spelling of a shorter name)";
+    if (part.empty() && other.empty()) other = "an empty component ('//', another spelling of a shorter name)";
     pos = slash + 1;
   }
+  if (!other.empty()) return std::string(other);
+  if (name.ends_with(".lv-part")) return "the suffix .lv-part, which extract uses for its temporary files";
   if (utf8_flag && !is_valid_utf8(name)) return "invalid UTF-8 although the UTF-8 flag is set";
   return {};
 }
@@ -164,7 +172,7 @@ Result<ZipDirectory> read_zip_directory(ZipInput& in) {
           if (end.position < kZip64LocatorSize + kZip64EndSize) break;
           at = end.position - kZip64LocatorSize - kZip64EndSize;
         }
-        if (at + kZip64EndSize > end.position) continue;
+        if (at > end.position - kZip64LocatorSize || end.position - kZip64LocatorSize - at < kZip64EndSize) continue;
         auto r = in.read_at(at, rec);
         if (!r) return Error{r.error().message, "io"};
         ok = *r == rec.size() && le32(rec.data()) == kZip64EndSig;
@@ -183,7 +191,7 @@ Result<ZipDirectory> read_zip_directory(ZipInput& in) {
     }
   }
   if (end.disk != 0 || end.directory_disk != 0) {
-    return fail("unsupported", fmt::format("part {} of a split archive: not supported", end.disk + 1));
+    return fail("unsupported", fmt::format("disk {} of a split archive: not supported", end.disk));
   }
   if (end.directory_size > directory_end) {
     return fail("bad_central_directory",
@@ -250,9 +258,10 @@ Result<ZipDirectory> read_zip_directory(ZipInput& in) {
       dir.zip64 = true;
     }
     if (start_disk != 0 && start_disk != 0xFFFF) {
-      return fail("unsupported", fmt::format("entry {}: on part {} of a split archive: not supported", index, start_disk + 1));
+      return fail("unsupported", fmt::format("entry {}: on disk {} of a split archive: not supported", index, start_disk));
     }
-    entry.header_offset += shift;
+    // An offset past the end stays as the archive gives it (reported, never wrapped).
+    if (entry.header_offset <= file_size - shift) entry.header_offset += shift;
     dir.entries.push_back(std::move(entry));
     pos += record;
   }

@@ -117,7 +117,7 @@ struct EntryReader {
     const std::uint64_t limit = dir.directory_start;  // entries live before the central directory
     const std::uint64_t lh = e.header_offset;
     out.extent_end = lh + kLocalHeaderSize;
-    if (lh + kLocalHeaderSize > limit) {
+    if (lh > limit || limit - lh < kLocalHeaderSize) {
       find(ZipFindingKind::truncated,
            fmt::format("its local header at byte {} is past the entries' area (the central directory starts at byte {})", lh, limit));
       return std::move(out);
@@ -127,6 +127,7 @@ struct EntryReader {
                                                                      e.compressed_size <= kFirstRead ? kLocalHeaderSize + e.name.size() + 64 + e.compressed_size : 0));
     auto filled = fill(lh, static_cast<std::size_t>(first_size));
     if (!filled) return filled.error();
+    if (!*filled) return std::move(out);
     const std::uint8_t* h = cur.data();
     if (le32(h) != kLocalHeaderSig) {
       find(ZipFindingKind::header_mismatch, fmt::format("no local header at byte {}", lh));
@@ -228,6 +229,11 @@ struct EntryReader {
   }
 
   Status stored(std::uint64_t data_start, std::size_t in_buffer) {
+    if (e.compressed_size != e.size) {
+      // Nothing is emitted: a writer must never get more bytes than the size says.
+      find(ZipFindingKind::size_mismatch, fmt::format("stored, but {} bytes of data for a size of {}", e.compressed_size, e.size));
+      return {};
+    }
     std::uint32_t crc = 0;
     if (in_buffer != SIZE_MAX) {
       std::span<const std::uint8_t> data(cur.data() + in_buffer, static_cast<std::size_t>(e.compressed_size));
@@ -318,12 +324,7 @@ struct EntryReader {
     std::uint64_t consumed = 0, produced = 0;
     int rc = Z_OK;
     while (rc != Z_STREAM_END) {
-      if (z.avail_in == 0) {
-        if (consumed == e.compressed_size) {
-          find(ZipFindingKind::truncated,
-               fmt::format("its compressed data end before the deflate stream does ({} bytes: cut short)", consumed));
-          return {};
-        }
+      if (z.avail_in == 0 && consumed < e.compressed_size) {
         const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(kChunk, e.compressed_size - consumed));
         auto filled = fill(data_start + consumed, n);
         if (!filled) return filled.error();
@@ -335,7 +336,13 @@ struct EntryReader {
       z.next_out = s.out.data();
       z.avail_out = static_cast<uInt>(s.out.size());
       rc = inflate(&z, Z_NO_FLUSH);
-      if (rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR) {
+      if (rc == Z_BUF_ERROR) {
+        // No progress possible: every input byte is in and the stream wants more.
+        find(ZipFindingKind::truncated,
+             fmt::format("its compressed data end before the deflate stream does ({} bytes: cut short)", consumed));
+        return {};
+      }
+      if (rc != Z_OK && rc != Z_STREAM_END) {
         find(ZipFindingKind::bad_data, fmt::format("its compressed data are invalid at byte {} (zlib: {})", z.total_in,
                                                    z.msg != nullptr ? z.msg : "invalid data"));
         return {};

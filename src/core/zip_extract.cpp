@@ -58,9 +58,10 @@ class Folders {
   Folders(const Folders&) = delete;
   Folders& operator=(const Folders&) = delete;
 
-  // The folder `dir` ("" is DEST), created as needed; or why not.
+  // The folder `dir` ("" is DEST), created as needed; or why not. DEST's own
+  // descriptor is never cached here, so never closed here.
   Result<int> open(std::string_view dir) {
-    if (dir.empty()) return root_;
+    if (dir.empty() || dir == ".") return root_;
     if (last_fd_ >= 0 && dir == last_) return last_fd_;
     if (last_fd_ >= 0) ::close(last_fd_);
     last_fd_ = -1;
@@ -88,6 +89,7 @@ class Folders {
       }
       fd = next;
     }
+    if (fd == root_) return root_;  // only "." parts
     last_.assign(dir);
     last_fd_ = fd;
     return fd;
@@ -101,7 +103,7 @@ class Folders {
 
 // CRC-32 of an existing file, to skip what is already there; nullopt when unreadable.
 std::optional<std::uint32_t> crc_of_file(int dir_fd, const std::string& name, std::vector<std::uint8_t>& buf) {
-  Fd fd(::openat(dir_fd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+  Fd fd(::openat(dir_fd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK));
   if (fd.fd < 0) return std::nullopt;
   buf.resize(1u << 20);
   std::uint32_t crc = 0;
@@ -124,19 +126,30 @@ Status write_all(int fd, std::span<const std::uint8_t> bytes) {
   return {};
 }
 
-// A link target that stays inside DEST from the folder `dir`.
+// A link target that stays inside DEST from the folder `dir`: relative, no NUL,
+// '..' only as leading components (a '..' after a name could climb out through
+// another link), and no more of them than `dir` is deep.
 bool link_stays_inside(std::string_view dir, std::string_view target) {
-  if (target.empty() || target.front() == '/') return false;
-  int depth = 0;
-  for (std::string_view path : {dir, target}) {
-    for (std::size_t pos = 0; pos <= path.size();) {
-      std::size_t slash = path.find('/', pos);
-      if (slash == std::string_view::npos) slash = path.size();
-      std::string_view part = path.substr(pos, slash - pos);
-      pos = slash + 1;
-      if (part.empty() || part == ".") continue;
-      depth += part == ".." ? -1 : 1;
-      if (depth < 0) return false;
+  if (target.empty() || target.front() == '/' || target.find('\0') != std::string_view::npos) return false;
+  std::size_t depth = 0;
+  for (std::size_t pos = 0; pos <= dir.size() && !dir.empty();) {
+    std::size_t slash = dir.find('/', pos);
+    if (slash == std::string_view::npos) slash = dir.size();
+    if (std::string_view part = dir.substr(pos, slash - pos); !part.empty() && part != ".") ++depth;
+    pos = slash + 1;
+  }
+  bool leading = true;
+  for (std::size_t pos = 0; pos <= target.size();) {
+    std::size_t slash = target.find('/', pos);
+    if (slash == std::string_view::npos) slash = target.size();
+    const std::string_view part = target.substr(pos, slash - pos);
+    pos = slash + 1;
+    if (part.empty() || part == ".") continue;
+    if (part == "..") {
+      if (!leading || depth == 0) return false;
+      --depth;
+    } else {
+      leading = false;
     }
   }
   return true;
@@ -222,7 +235,10 @@ struct Job {
     if (tmp.size() > NAME_MAX) tmp = fmt::format(".lv-part-{}", i);
     const std::string shown_tmp = join_path(join_path(dest, std::string(folder)), tmp);
     if (e.is_symlink()) return link(input, scratch, *dir_fd, folder, final_name, tmp, i);
-    Fd out(::openat(*dir_fd, tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0666));
+    // A stale temporary (an interrupted run) or anything planted under its name
+    // is removed, never written through: the file is created exclusively.
+    ::unlinkat(*dir_fd, tmp.c_str(), 0);
+    Fd out(::openat(*dir_fd, tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666));
     if (out.fd < 0) return fail_run(Error{fmt::format("{}: {}", quote_name(shown_tmp), error_text(errno))});
     const int slot = register_temporary(shown_tmp);
     struct Unregister {
@@ -349,13 +365,18 @@ Result<ExtractResult> extract_zip(const std::string& archive, const ExtractOptio
   for (std::size_t i = 0; i < n; ++i) {
     if (state[i] != ExtractState::written) continue;
     const ZipEntry& e = dir.entries[i];
+    if (e.header_offset > dir.directory_start || e.compressed_size > dir.directory_start - e.header_offset) {
+      state[i] = ExtractState::refused;
+      reason[i] = fmt::format("truncated: its data would run past the central directory at byte {}", dir.directory_start);
+      continue;
+    }
     if (e.size > kRatioFrom && e.size / std::max<std::uint64_t>(1, e.compressed_size) > o.max_ratio) {
       state[i] = ExtractState::refused;
       reason[i] = fmt::format("it would inflate {} bytes to {} ({}:1, above the limit of {}:1; see --max-ratio)",
                               e.compressed_size, e.size, e.size / std::max<std::uint64_t>(1, e.compressed_size), o.max_ratio);
       continue;
     }
-    total += e.size;
+    total = total > UINT64_MAX - e.size ? UINT64_MAX : total + e.size;
     todo.push_back(i);
   }
   if (o.max_total_bytes > 0 && total > o.max_total_bytes) {
@@ -375,7 +396,7 @@ Result<ExtractResult> extract_zip(const std::string& archive, const ExtractOptio
         struct stat st{};
         const std::string path = join_path(o.dest, dir.entries[i].name);
         if (::lstat(path.c_str(), &st) != 0 || static_cast<std::uint64_t>(st.st_size) != dir.entries[i].size) {
-          needed += dir.entries[i].size;
+          needed = needed > UINT64_MAX - dir.entries[i].size ? UINT64_MAX : needed + dir.entries[i].size;
         }
       }
       if (needed > free_bytes) {
@@ -420,8 +441,15 @@ Result<ExtractResult> extract_zip(const std::string& archive, const ExtractOptio
   }
   {
     std::vector<std::jthread> threads;
-    for (auto& in : inputs) threads.emplace_back([&files_job, &in] { files_job.run(in); });
-    files_job.run(*input);
+    auto guarded = [&files_job](ZipInput& in) {
+      try {
+        files_job.run(in);
+      } catch (const std::exception& e) {
+        files_job.fail_run(Error{fmt::format("{}: {}", quote_name(in.name()), e.what())});
+      }
+    };
+    for (auto& in : inputs) threads.emplace_back([&guarded, &in] { guarded(in); });
+    guarded(*input);
   }
   if (files_job.error) return *files_job.error;
 

@@ -118,8 +118,12 @@ Result<ZipInput> ZipInput::open_memory(std::span<const std::uint8_t> data, std::
 
 Result<ZipInput> ZipInput::reopen() const {
   if (path_.empty()) return open_memory(memory_, name_);
-  auto input = open_file(path_);
-  if (input) input->name_ = name_;
+  // The same open file (not the path again: the archive may be replaced meanwhile).
+  const int fd = ::fcntl(fd_, F_DUPFD_CLOEXEC, 0);
+  if (fd < 0) return Error{fmt::format("{}: {}", quote_name(name_), error_text(errno)), "io"};
+  ZipInput input(nullptr, name_, path_, {});
+  input.fd_ = fd;
+  input.size_ = size_;
   return input;
 }
 
@@ -158,7 +162,7 @@ Result<std::size_t> ZipInput::read_at(std::uint64_t offset, std::span<std::uint8
 
 Result<std::span<const std::uint8_t>> ZipInput::peek(std::uint64_t offset, std::size_t n) {
   constexpr std::size_t kReadAhead = 1u << 20;
-  if (offset >= window_start_ && offset + n <= window_start_ + window_size_) {
+  if (offset >= window_start_ && offset - window_start_ <= window_size_ && n <= window_size_ - (offset - window_start_)) {
     return std::span<const std::uint8_t>(window_.get() + (offset - window_start_), n);
   }
   std::size_t want = n;

@@ -18,6 +18,30 @@ namespace {
 
 constexpr std::size_t kEntriesPerClaim = 64;
 
+std::uint64_t saturating_add(std::uint64_t a, std::uint64_t b) { return a > UINT64_MAX - b ? UINT64_MAX : a + b; }
+
+// Where an entry ends at the least, from the central directory alone: a local
+// header with its central name, then its compressed data.
+std::uint64_t estimated_end(const ZipEntry& e) {
+  return saturating_add(saturating_add(e.header_offset, kLocalHeaderSize + e.name.size()), e.compressed_size);
+}
+
+// Entries whose local header lies inside an earlier entry's estimated bytes:
+// their data are not read (they would be read again and again: the
+// overlapping-file bomb), and the overlap pass reports them.
+std::vector<bool> inside_others(const ZipDirectory& dir, const std::vector<std::size_t>& by_offset) {
+  std::vector<bool> inside(dir.entries.size(), false);
+  std::uint64_t reach = 0;
+  bool any = false;
+  for (std::size_t i : by_offset) {
+    const ZipEntry& e = dir.entries[i];
+    if (any && e.header_offset < reach) inside[i] = true;
+    if (!any || estimated_end(e) > reach) reach = estimated_end(e);
+    any = true;
+  }
+  return inside;
+}
+
 // Findings the central directory alone shows: duplicates, unsafe names, symlinks.
 void directory_findings(const ZipDirectory& dir, std::vector<ZipFinding>& out) {
   if (dir.leading_bytes > 0) {
@@ -195,7 +219,7 @@ Result<ZipReport> test_zip(ZipInput& input, const ZipTestOptions& options) {
   report.list_only = options.list_only;
   const ZipDirectory& d = report.dir;
   const std::size_t n = d.entries.size();
-  for (const auto& e : d.entries) report.data_bytes += e.size;
+  for (const auto& e : d.entries) report.data_bytes = saturating_add(report.data_bytes, e.size);
 
   std::vector<ZipFinding> findings;
   directory_findings(d, findings);
@@ -205,10 +229,7 @@ Result<ZipReport> test_zip(ZipInput& input, const ZipTestOptions& options) {
   if (options.list_only) {
     // No local header is read: an entry ends, at the least, after a header
     // with its central name and its compressed data.
-    for (std::size_t i = 0; i < n; ++i) {
-      const ZipEntry& e = d.entries[i];
-      ends[i] = e.header_offset + kLocalHeaderSize + e.name.size() + e.compressed_size;
-    }
+    for (std::size_t i = 0; i < n; ++i) ends[i] = estimated_end(d.entries[i]);
   } else {
     std::vector<std::size_t> order(n);
     std::iota(order.begin(), order.end(), std::size_t{0});
@@ -216,6 +237,17 @@ Result<ZipReport> test_zip(ZipInput& input, const ZipTestOptions& options) {
       return d.entries[a].header_offset != d.entries[b].header_offset ? d.entries[a].header_offset < d.entries[b].header_offset
                                                                         : a < b;
     });
+    // Entries inside others are not read: their estimated ends stand.
+    const std::vector<bool> skip = inside_others(d, order);
+    std::vector<std::size_t> to_read;
+    to_read.reserve(n);
+    for (std::size_t i : order) {
+      if (skip[i]) {
+        ends[i] = estimated_end(d.entries[i]);
+      } else {
+        to_read.push_back(i);
+      }
+    }
     std::vector<AlgorithmSet> hash;
     if (!options.hash_all.empty()) hash.assign(n, options.hash_all);
     if (options.entries != nullptr) {
@@ -233,13 +265,14 @@ Result<ZipReport> test_zip(ZipInput& input, const ZipTestOptions& options) {
     }
     if (options.progress != nullptr) {
       std::uint64_t bytes = 0;
-      for (const auto& e : d.entries) bytes += e.compressed_size;
-      options.progress->total_entries = n;
+      for (std::size_t i : to_read) bytes = saturating_add(bytes, d.entries[i].compressed_size);
+      options.progress->total_entries = to_read.size();
       options.progress->total_bytes = bytes;
       options.progress->sized = true;
     }
-    Shared sh{d, options, order, hash, std::vector<EntryOutcome>(n), std::vector<std::vector<Digest>>(n), {}, {}, {}, {}};
-    const unsigned jobs = std::max(1u, std::min<unsigned>(options.jobs, static_cast<unsigned>((n + kEntriesPerClaim - 1) / kEntriesPerClaim)));
+    Shared sh{d, options, to_read, hash, std::vector<EntryOutcome>(n), std::vector<std::vector<Digest>>(n), {}, {}, {}, {}};
+    const unsigned jobs = std::max(
+        1u, std::min<unsigned>(options.jobs, static_cast<unsigned>((to_read.size() + kEntriesPerClaim - 1) / kEntriesPerClaim)));
     std::vector<ZipInput> inputs;
     for (unsigned t = 1; t < jobs; ++t) {
       auto other = input.reopen();
@@ -248,11 +281,21 @@ Result<ZipReport> test_zip(ZipInput& input, const ZipTestOptions& options) {
     }
     {
       std::vector<std::jthread> threads;
-      for (auto& in : inputs) threads.emplace_back([&sh, &in] { work(sh, in); });
-      work(sh, input);
+      // A worker that throws (out of memory) stops the run with an error, never the process.
+      auto guarded = [&sh](ZipInput& in) {
+        try {
+          work(sh, in);
+        } catch (const std::exception& e) {
+          std::lock_guard lock(sh.error_mutex);
+          if (!sh.error) sh.error.emplace(0, Error{fmt::format("{}: {}", quote_name(in.name()), e.what())});
+          sh.stop = true;
+        }
+      };
+      for (auto& in : inputs) threads.emplace_back([&guarded, &in] { guarded(in); });
+      guarded(input);
     }
     if (sh.error) return Error{sh.error->second.message, "io"};
-    for (std::size_t i = 0; i < n; ++i) {
+    for (std::size_t i : to_read) {
       ends[i] = sh.outcomes[i].extent_end;
       for (auto& f : sh.outcomes[i].findings) findings.push_back(std::move(f));
     }

@@ -34,7 +34,7 @@ which it writes to --port-file once both are bound. Every request is appended to
 as one JSON line: t (arrival, epoch seconds), host, port, method, uri, status, range,
 if_range, authorization, bytes (body bytes sent; for /drop/ and /stall/ the line is
 written before the body, with bytes 0 and dropped_after/stalled_after instead). Exits after --timeout seconds
-(default 120) or on SIGTERM/SIGINT.
+(default 120), on SIGTERM/SIGINT, or once --owner-pid is gone.
 """
 import argparse
 import email.utils
@@ -304,6 +304,7 @@ def main():
     ap.add_argument("--host", default="127.0.0.1")
     ap.add_argument("--alt-host", default="127.0.0.2")
     ap.add_argument("--timeout", type=float, default=120.0, help="exit after this many seconds")
+    ap.add_argument("--owner-pid", type=int, default=0, help="exit soon after this process is gone")
     args = ap.parse_args()
     for h in (args.host, args.alt_host):
         if not h.startswith("127."):
@@ -323,7 +324,19 @@ def main():
 
     signal.signal(signal.SIGTERM, lambda *_: state.stop.set())
     signal.signal(signal.SIGINT, lambda *_: state.stop.set())
-    state.stop.wait(args.timeout)
+    deadline = time.monotonic() + args.timeout
+    while not state.stop.is_set():
+        left = deadline - time.monotonic()
+        if left <= 0:
+            break
+        state.stop.wait(min(left, 0.5))
+        if args.owner_pid:
+            try:
+                os.kill(args.owner_pid, 0)
+            except ProcessLookupError:
+                break
+            except PermissionError:
+                pass
     state.stop.set()
     for s in (a, b):
         s.shutdown()

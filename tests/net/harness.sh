@@ -19,8 +19,10 @@
 #       HUB_REVISION. Logs are JSON lines: t, host, method, uri, status, range, if_range,
 #       authorization, bytes, body_bytes, completion ("OK" or "").
 #   stop_nginx
+#       (a watchdog also stops nginx if the sourcing shell dies, or after $NGINX_TIMEOUT s)
 #   start_fault FILE
-#       tests/net/fault_server.py serving FILE on 127.0.0.1 and 127.0.0.2 (same port).
+#       tests/net/fault_server.py serving FILE on 127.0.0.1 and 127.0.0.2 (same port);
+#       it exits by itself after $FAULT_TIMEOUT s (default 120) or once this shell is gone.
 #       Exports FAULT_URL (http://127.0.0.1:PORT), FAULT_URL2 (the 127.0.0.2 one),
 #       FAULT_LOG, FAULT_PID, FAULT_DIR, FAULT_CHANGED (the file /changed/ serves).
 #   stop_fault
@@ -80,7 +82,8 @@ start_nginx() {
     esac
   done
   local files_dir
-  files_dir=$(realpath "$1") || { echo "start_nginx: no folder $1" >&2; return 1; }
+  [ -d "${1:-}" ] || { echo "start_nginx: no folder ${1:-}" >&2; return 1; }
+  files_dir=$(realpath "$1")
   if [ ! -x "$NGINX_BIN" ]; then
     echo "start_nginx: nginx not found (apt-get install nginx; see scripts/install-deps.sh)" >&2
     return 1
@@ -184,6 +187,7 @@ EOF
         HUB_LOG=$NGINX_DIR/hub.access.log
         STORAGE_LOG=$NGINX_DIR/storage.access.log
         export HUB_URL STORAGE_URL NGINX_DIR HUB_LOG STORAGE_LOG CACERT NGINX_PID
+        net_nginx_watchdog
         return 0
       fi
       sleep 0.05
@@ -197,7 +201,26 @@ EOF
   return 1
 }
 
+# nginx has no timer of its own: if the sourcing shell dies without its trap (ctest's
+# timeout kills it), or after $NGINX_TIMEOUT seconds (default 300), this stops nginx.
+net_nginx_watchdog() {
+  local owner=$$ pid=$NGINX_PID limit=${NGINX_TIMEOUT:-300}
+  (
+    trap '' INT
+    end=$((SECONDS + limit))
+    while kill -0 "$owner" 2>/dev/null && kill -0 "$pid" 2>/dev/null && [ "$SECONDS" -lt "$end" ]; do
+      sleep 1
+    done
+    kill -TERM "$pid" 2>/dev/null; sleep 1; kill -KILL "$pid" 2>/dev/null
+  ) </dev/null >/dev/null 2>&1 &
+  NGINX_WATCHDOG=$!
+}
+
 stop_nginx() {
+  if [ -n "${NGINX_WATCHDOG:-}" ]; then
+    kill "$NGINX_WATCHDOG" 2>/dev/null; wait "$NGINX_WATCHDOG" 2>/dev/null
+    NGINX_WATCHDOG=""
+  fi
   if [ -n "${NGINX_PID:-}" ]; then
     kill -TERM "$NGINX_PID" 2>/dev/null   # fast shutdown of the master and its worker
     local i
@@ -212,7 +235,8 @@ stop_nginx() {
 
 start_fault() {
   local file
-  file=$(realpath "$1") || { echo "start_fault: no file $1" >&2; return 1; }
+  [ -f "${1:-}" ] || { echo "start_fault: no file ${1:-}" >&2; return 1; }
+  file=$(realpath "$1")
   FAULT_DIR=$(mktemp -d "${TMPDIR:-/tmp}/lv-fault.XXXXXX")
   FAULT_LOG=$FAULT_DIR/requests.jsonl
   FAULT_CHANGED=$FAULT_DIR/changed.bin
@@ -220,7 +244,7 @@ start_fault() {
   { printf 'CHANGED!'; tail -c +9 "$file"; } >"$FAULT_CHANGED"
   : >"$FAULT_LOG"
   "$NET_PY" "$NET_HARNESS_DIR/fault_server.py" --file "$file" --changed-file "$FAULT_CHANGED" \
-    --log "$FAULT_LOG" --port-file "$FAULT_DIR/port" --timeout "${FAULT_TIMEOUT:-120}" \
+    --log "$FAULT_LOG" --port-file "$FAULT_DIR/port" --timeout "${FAULT_TIMEOUT:-120}" --owner-pid $$ \
     </dev/null >>"$FAULT_DIR/server.out" 2>&1 &
   FAULT_PID=$!
   local i port

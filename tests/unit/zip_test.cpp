@@ -256,3 +256,37 @@ TEST_CASE("--entries: missing, extra and changed, by size, CRC-32 and sha256") {
         "0000000000000000000000000000000000000000000000000000000000000000");
   CHECK(r2->extra == std::vector<std::string>{"c.jpg"});
 }
+
+TEST_CASE("an entry over 64 MiB streams through zlib and tests clean to its last byte") {
+  // 80 MiB + 1: the last input chunk ends as an output buffer fills, which once read as "cut short".
+  std::string bytes = build({{"big.bin", std::string((80u << 20) + 1, '\0'), true}, {"after.jpg", jpeg(10, 'z')}});
+  auto r = test_bytes(bytes);
+  REQUIRE(r.ok());
+  CHECK(r->findings.empty());
+  CHECK(r->ok == 2);
+}
+
+TEST_CASE("a stored entry whose sizes differ is a size mismatch, found before any byte is handed on") {
+  std::string fixed = build({{"a.jpg", jpeg(100, 'a')}});
+  const std::size_t cd = fixed.find("PK\x01\x02");
+  fixed[cd + 24] = 5;  // central size: 5 (little-endian low byte), compressed size stays 106
+  fixed[cd + 25] = 0;
+  fixed[22] = 5;       // local size too
+  fixed[23] = 0;
+  auto in = ZipInput::open_memory({reinterpret_cast<const std::uint8_t*>(fixed.data()), fixed.size()}, "t.zip");
+  REQUIRE(in.ok());
+  auto dir = read_zip_directory(*in);
+  REQUIRE(dir.ok());
+  ZipScratch scratch;
+  std::size_t handed = 0;
+  EntrySink sink = [&](std::span<const std::uint8_t> b) {
+    handed += b.size();
+    return Status{};
+  };
+  auto outcome = read_entry(*in, *dir, 0, scratch, &sink);
+  REQUIRE(outcome.ok());
+  REQUIRE(outcome->findings.size() == 1);
+  CHECK(outcome->findings[0].kind == ZipFindingKind::size_mismatch);
+  CHECK(outcome->findings[0].detail == "stored, but 106 bytes of data for a size of 5");
+  CHECK(handed == 0);
+}
