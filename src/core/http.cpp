@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cctype>
 #include <ctime>
 #include <mutex>
@@ -92,10 +93,25 @@ struct HttpClient::Impl {
   bool begun = false;
   std::optional<Error> failure;  // from the handler
   char error_buffer[CURL_ERROR_SIZE] = {};
+  // The stall rule: no byte (header or body) for settings.stall_timeout seconds.
+  // curl's own low-speed rule averages over a window and fires seconds late.
+  std::chrono::steady_clock::time_point last_byte;
+  bool stalled = false;
+
+  static int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+    auto* self = static_cast<Impl*>(user);
+    const auto idle = std::chrono::steady_clock::now() - self->last_byte;
+    if (idle > std::chrono::seconds(self->settings.stall_timeout)) {
+      self->stalled = true;
+      return 1;  // abort the transfer
+    }
+    return 0;
+  }
 
   static std::size_t on_header(char* data, std::size_t size, std::size_t count, void* user) {
     auto* self = static_cast<Impl*>(user);
     const std::size_t n = size * count;
+    self->last_byte = std::chrono::steady_clock::now();
     std::string_view line(data, n);
     if (line.starts_with("HTTP/")) {
       self->response->headers.clear();  // a new response (after a redirect, or 100 Continue)
@@ -123,6 +139,7 @@ struct HttpClient::Impl {
   static std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user) {
     auto* self = static_cast<Impl*>(user);
     const std::size_t n = size * count;
+    self->last_byte = std::chrono::steady_clock::now();
     long status = 0;
     curl_easy_getinfo(self->curl, CURLINFO_RESPONSE_CODE, &status);
     if (status < 200 || status >= 300) return n;  // error pages and redirect bodies are not the file
@@ -165,8 +182,11 @@ Result<HttpResponse> HttpClient::perform(const HttpRequest& request, const HttpH
   curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, request.follow_redirects ? 1L : 0L);
   curl_easy_setopt(c, CURLOPT_MAXREDIRS, 10L);
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, s.connect_timeout);
-  curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
-  curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, s.stall_timeout);
+  impl_->last_byte = std::chrono::steady_clock::now();
+  impl_->stalled = false;
+  curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+  curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, &Impl::on_progress);
+  curl_easy_setopt(c, CURLOPT_XFERINFODATA, impl_.get());
   curl_easy_setopt(c, CURLOPT_BUFFERSIZE, 512L * 1024L);
   curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
   curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
@@ -212,7 +232,10 @@ Result<HttpResponse> HttpClient::perform(const HttpRequest& request, const HttpH
     // An empty body (or HEAD): the handler still hears of the response.
     if (!impl_->start_body()) return *impl_->failure;
   }
-  if (code != CURLE_OK) {
+  if (impl_->stalled) {
+    response.curl_code = static_cast<int>(CURLE_OPERATION_TIMEDOUT);
+    response.error = fmt::format("no data for {} seconds (stalled)", s.stall_timeout);
+  } else if (code != CURLE_OK) {
     response.error = impl_->error_buffer[0] != '\0' ? std::string(impl_->error_buffer) : std::string(curl_easy_strerror(code));
   }
   return response;
