@@ -10,6 +10,7 @@ packages=(
   libdeflate-dev zlib1g-dev             # fast CRC-32 and inflate for zip entries
   libspdlog-dev libfmt-dev doctest-dev libcli11-dev
   zip unzip time coreutils python3
+  nginx openssl                         # the loopback servers of the fetch tests
 )
 
 missing=()
