@@ -2,11 +2,13 @@
 """Writes examples/sample-release/: a tiny LLaVA-like release to try llava-verify on.
 
 Deterministic (no randomness, no timestamps): running it again gives the same bytes.
-It writes the release files (chat.json, metadata.json, images.zip), a manifest of
-them (llava-verify JSON and sha256sum format), then:
-- corrupts one image on purpose, so that `check` shows both OK and FAILED;
-- leaves one image out of images/ (1 of 7, as ~15% of CC-3M is gone for those who
-  download it themselves), so that `missing` finds it and images.zip has it.
+It writes the release files of a 300-record CC3M-like release (chat.json,
+metadata.json, images.zip of tiny real JPEGs), a manifest of them (llava-verify JSON
+and sha256sum format), and an images/ folder as a self-made CC-3M download leaves it:
+- 45 of the 300 images (15%, as ~15% of CC-3M is gone for those who download it
+  themselves) are not in images/, but images.zip has them;
+- one image in images/ is cut short (a truncated download), which `missing --deep`
+  finds.
 Run: /usr/bin/python3 examples/make_sample.py
 """
 import hashlib
@@ -55,7 +57,9 @@ def main() -> None:
     shutil.rmtree(OUT, ignore_errors=True)
     files = {}
     chat, meta = [], []
-    for i, caption in enumerate(CAPTIONS, start=2582585):
+    for k in range(300):
+        i = 2582585 + k * 7
+        caption = CAPTIONS[k % len(CAPTIONS)]
         name = f"GCC_train_{i:09d}.jpg"
         files[f"images/{name}"] = jpeg(name)
         chat.append({"id": f"GCC_train_{i:09d}", "image": name, "conversations": [
@@ -80,7 +84,7 @@ def main() -> None:
         write(os.path.join(OUT, path), data)
 
     entries = []
-    for path in sorted(files):
+    for path in sorted(p for p in files if not p.startswith("images/")):
         data = files[path]
         entries.append({"path": path, "size": len(data), "sha256": hashlib.sha256(data).hexdigest()})
     manifest = {
@@ -92,16 +96,15 @@ def main() -> None:
     sums = "".join(f"{e['sha256']}  {e['path']}\n" for e in entries)
     write(os.path.join(OUT, "SHA256SUMS"), sums.encode())
 
-    # The image a self-made CC-3M download lacks: in images.zip, not in images/.
-    os.remove(os.path.join(OUT, "images", "GCC_train_002582590.jpg"))
+    # The images a self-made CC-3M download lacks: in images.zip, not in images/.
+    for k in range(300):
+        if (k * 37) % 20 < 3:
+            os.remove(os.path.join(OUT, "images", f"GCC_train_{2582585 + k * 7:09d}.jpg"))
 
-    # The deliberate corruption: one flipped byte, same size, so only the hash catches it.
-    victim = os.path.join(OUT, "images", "GCC_train_002582587.jpg")
+    # A truncated download: the first half of an image, no JPEG end marker.
+    victim = os.path.join(OUT, "images", "GCC_train_002582592.jpg")
     with open(victim, "r+b") as f:
-        f.seek(40)
-        byte = f.read(1)
-        f.seek(40)
-        f.write(bytes([byte[0] ^ 0x01]))
+        f.truncate(len(f.read()) // 2)
 
 
 if __name__ == "__main__":

@@ -113,6 +113,18 @@ struct RefreshCommandOptions {
   NetworkOptions net;
 };
 int run_manifest_refresh(const RefreshCommandOptions& options);
+
+struct AuditCommandOptions {
+  std::string dir;
+  std::vector<std::string> manifests, images, records, require;
+  std::string meta;
+  std::string report_dir;
+  std::optional<double> max_missing_fraction;
+  bool allow_unknown_hashes = false;
+  bool timestamps = false;
+  unsigned jobs = 0;
+};
+int run_audit(const AuditCommandOptions& options);
 // Loads --meta, warning about what it repeats (the first record wins); false
 // (and the reason printed) when it cannot be read.
 bool load_meta_or_say_why(const std::string& path, MetaIndex& meta);

@@ -194,6 +194,30 @@ void add_fetch(CLI::App& app, FetchCommandOptions& o) {
   add_network(cmd, o.net);
 }
 
+void add_audit(CLI::App& app, AuditCommandOptions& o, double& max_fraction) {
+  auto* cmd = app.add_subcommand("audit", "Check what a folder holds of the LLaVA release: the pre-training check and CI gate");
+  cmd->footer(
+      "Recognises the release files (by name), zip archives, record files and image folders at\n"
+      "the top of DIR; checks the release files against the shipped manifests, tests each\n"
+      "archive, and finds the images each record file references that no store holds.\n\n"
+      "Exit status: 0 pass, 1 the gate failed (each reason listed), 2 could not run.");
+  cmd->add_option("DIR", o.dir, "The folder to audit")->required();
+  cmd->add_option("--manifest", o.manifests, "Check against this manifest instead of the shipped ones (repeatable)")
+      ->type_name("FILE")->allow_extra_args(false);
+  cmd->add_option("--images", o.images, "Image stores instead of the folders and archives found (repeatable)")
+      ->type_name("STORE")->allow_extra_args(false);
+  cmd->add_option("--meta", o.meta, "Metadata with 'image' and 'url' for the reports")->type_name("FILE");
+  cmd->add_option("--records", o.records, "Another record file to check (repeatable)")->type_name("FILE")->allow_extra_args(false);
+  cmd->add_option("--max-missing-fraction", max_fraction, "Pass while at most F of a record file's images are missing")
+      ->type_name("F")->check(CLI::Range(0.0, 1.0));
+  cmd->add_flag("--allow-unknown-hashes", o.allow_unknown_hashes, "Pass files that have no published hash");
+  cmd->add_option("--require", o.require, "Fail unless NAME is in DIR (repeatable)")->type_name("NAME")->allow_extra_args(false);
+  cmd->add_option("--report-dir", o.report_dir, "Write report.json, report.md, junit.xml, missing-images.csv and report.html")
+      ->type_name("OUT");
+  cmd->add_flag("--timestamps", o.timestamps, "Put the time of the run in the reports (off: byte-identical reports)");
+  cmd->add_option("-j,--jobs", o.jobs, "Threads (default: one per core)")->type_name("N");
+}
+
 void add_manifest(CLI::App& app, ManifestCreateOptions& o, std::vector<std::string>& algos, RefreshCommandOptions& r) {
   auto* manifest = app.add_subcommand("manifest", "Create manifests");
   manifest->require_subcommand(1);
@@ -253,6 +277,9 @@ int main(int argc, char** argv) {
   add_extract(app, extract);
   FetchCommandOptions fetch;
   add_fetch(app, fetch);
+  AuditCommandOptions audit;
+  double audit_max_fraction = -1;
+  add_audit(app, audit, audit_max_fraction);
   ManifestCreateOptions create;
   std::vector<std::string> create_algos;
   RefreshCommandOptions refresh;
@@ -277,7 +304,7 @@ int main(int argc, char** argv) {
 
   // --jobs beyond a few threads per core only costs memory and thread limits.
   const unsigned max_jobs = 4 * default_jobs();
-  for (unsigned* jobs : {&check.jobs, &create.jobs, &missing.jobs, &zip.jobs, &extract.jobs, &fetch.jobs}) *jobs = std::min(*jobs, max_jobs);
+  for (unsigned* jobs : {&check.jobs, &create.jobs, &missing.jobs, &zip.jobs, &extract.jobs, &fetch.jobs, &audit.jobs}) *jobs = std::min(*jobs, max_jobs);
 
   int code = kExitError;
   try {
@@ -286,6 +313,9 @@ int main(int argc, char** argv) {
     } else if (app.got_subcommand("rewrite")) {
       rewrite.prefix_given = app.get_subcommand("rewrite")->count("--prefix") > 0;
       code = run_rewrite(rewrite);
+    } else if (app.got_subcommand("audit")) {
+      if (audit_max_fraction >= 0) audit.max_missing_fraction = audit_max_fraction;
+      code = run_audit(audit);
     } else if (app.got_subcommand("fetch")) {
       code = run_fetch(fetch);
     } else if (app.get_subcommand("manifest")->got_subcommand("refresh")) {

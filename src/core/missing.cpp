@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cstring>
 #include <algorithm>
+#include <map>
 #include <thread>
 
 #include "core/file_reader.h"
@@ -247,6 +248,21 @@ class MissingJob {
     }
   }
 
+  void count_folders() {
+    std::map<std::string_view, MissingSummary::Folder> folders;
+    for (std::size_t i = 0; i < slots_.size(); ++i) {
+      if (slots_[i].state == ImageState::invalid) continue;
+      const std::string_view key = keys_[i];
+      const std::size_t slash = key.find('/');
+      auto& f = folders[slash == std::string_view::npos || absolute_[i] ? std::string_view() : key.substr(0, slash)];
+      ++(slots_[i].state == ImageState::present ? f.present : f.missing);
+    }
+    for (auto& [name, f] : folders) {
+      f.folder = std::string(name);
+      report_.summary.per_folder.push_back(std::move(f));
+    }
+  }
+
   void finish() {
     auto& sum = report_.summary;
     sum.distinct_images = images_.size();
@@ -267,6 +283,7 @@ class MissingJob {
       }
       report_.missing_images.emplace_back(keys_[i]);
     }
+    count_folders();
     // Records in record order: the unusable ones among those with images, and the invalid ones.
     std::size_t inv = 0;
     auto flush_invalid_before = [&](std::uint64_t index) {

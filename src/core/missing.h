@@ -63,6 +63,14 @@ struct MissingSummary {
   double missing_fraction() const;
   // Present images per store, in the order given.
   std::vector<std::uint64_t> per_store;
+  // Distinct images by their first path component ("00453" of "00453/004539375.jpg";
+  // "" for names without a folder), sorted: present, and not usable.
+  struct Folder {
+    std::string folder;
+    std::uint64_t present = 0;
+    std::uint64_t missing = 0;  // missing, empty or corrupt
+  };
+  std::vector<Folder> per_folder;
 };
 
 struct MissingReport {

@@ -1,0 +1,114 @@
+// `llava-verify audit DIR`: the pre-training check and the CI gate.
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "cli/commands.h"
+#include "cli/console.h"
+#include "core/audit_html.h"
+#include "core/audit_report.h"
+#include "core/file_reader.h"
+#include "core/fs.h"
+#include "core/names.h"
+#include "core/version.h"
+
+namespace lv::cli {
+namespace {
+
+// Appends to $GITHUB_STEP_SUMMARY, as GitHub Actions asks of a step.
+void append_step_summary(const std::string& markdown) {
+  const char* path = std::getenv("GITHUB_STEP_SUMMARY");
+  if (path == nullptr || *path == '\0') return;
+  const int fd = ::open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0666);
+  if (fd < 0) {
+    diag(fmt::format("warning: $GITHUB_STEP_SUMMARY {}: {}", quote_name(path), error_text(errno)));
+    return;
+  }
+  std::string_view rest = markdown;
+  while (!rest.empty()) {
+    const ssize_t n = ::write(fd, rest.data(), rest.size());
+    if (n <= 0) break;
+    rest.remove_prefix(static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+}
+
+}  // namespace
+
+int run_audit(const AuditCommandOptions& o) {
+  AuditOptions options;
+  options.dir = o.dir;
+  options.manifests = o.manifests;
+  options.images = o.images;
+  options.meta = o.meta;
+  options.records = o.records;
+  options.max_missing_fraction = o.max_missing_fraction;
+  options.allow_unknown_hashes = o.allow_unknown_hashes;
+  options.require = o.require;
+  options.jobs = o.jobs ? o.jobs : default_jobs();
+  auto report = run_audit(options);
+  if (!report) {
+    diag(report.error().message);
+    return kExitError;
+  }
+  const AuditReport& r = report.value();
+  AuditReportInfo info{kVersion, ""};
+  if (o.timestamps) {
+    info.timestamp = fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", fmt::gmtime(std::chrono::system_clock::to_time_t(std::chrono::system_clock::now())));
+  }
+  for (const auto& p : r.problems) diag("warning: " + p);
+
+  // The verdict first, then a few lines.
+  std::string text = fmt::format("{}: {}\n", r.pass ? "PASS" : "FAIL", quote_name(o.dir));
+  for (const auto& reason : r.reasons) text += "  - " + reason + "\n";
+  std::uint64_t ok = 0;
+  for (const auto& f : r.files) ok += f.status == FileStatus::ok ? 1 : 0;
+  text += fmt::format("release files: {} checked, {} ok\n", r.files.size(), ok);
+  for (const auto& a : r.archives) {
+    if (a.report) {
+      text += fmt::format("archive {}: {} entries, {} with findings\n", quote_name(a.path), a.report->dir.entries.size(),
+                          a.report->dir.entries.size() - a.report->ok);
+    }
+  }
+  for (const auto& rec : r.records) {
+    if (!rec.report) continue;
+    const MissingSummary& s = rec.report->summary;
+    text += fmt::format("records {}: {} records, {} distinct images, {} present, {} missing ({:.2f}%)\n", quote_name(rec.path),
+                        s.records, s.distinct_images, s.present, s.missing + s.empty + s.corrupt, s.missing_fraction() * 100);
+    if (rec.in_archives > 0) {
+      text += fmt::format("  {} of them are in the archives; to restore them: {}\n", rec.in_archives, rec.restore);
+    }
+  }
+  const std::string markdown = render_audit_markdown(r, info);
+  if (!o.report_dir.empty()) {
+    if (auto made = make_directories(o.report_dir); !made) {
+      diag(made.error().message);
+      return kExitError;
+    }
+    const std::string json = render_audit_json(r, info);
+    const std::pair<const char*, std::string> files[] = {
+        {"report.json", json},
+        {"report.md", markdown},
+        {"junit.xml", render_audit_junit(r)},
+        {"missing-images.csv", render_audit_csv(r)},
+        {"report.html", render_audit_html(json)},
+    };
+    for (const auto& [name, content] : files) {
+      if (auto s = write_file_atomic(join_path(o.report_dir, name), content); !s) {
+        diag(s.error().message);
+        return kExitError;
+      }
+    }
+    text += fmt::format("reports: {}/ (report.html, report.json, report.md, junit.xml, missing-images.csv)\n", o.report_dir);
+  }
+  append_step_summary(markdown);
+  out(text);
+  flush_out();
+  return r.pass ? kExitOk : kExitFindings;
+}
+
+}  // namespace lv::cli

@@ -1,0 +1,78 @@
+// `llava-verify audit DIR`: what a folder holds of the LLaVA release, checked
+// in one run: the release files against the shipped (or given) manifests,
+// each archive entry by entry, each record file against the image stores
+// found beside it; then a verdict under a gating policy. Data only: the CLI
+// prints, the renderers in audit_report.h write the reports.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/missing.h"
+#include "core/result.h"
+#include "core/verify.h"
+#include "core/zip_test.h"
+
+namespace lv {
+
+struct AuditOptions {
+  std::string dir;
+  std::vector<std::string> manifests;  // replace the shipped ones (every entry then counts)
+  std::vector<std::string> images;     // stores, instead of the folders and archives found
+  std::string meta;                    // metadata for URLs, instead of the one found
+  std::vector<std::string> records;    // more record files
+  std::optional<double> max_missing_fraction;  // default: any unusable image fails
+  bool allow_unknown_hashes = false;
+  std::vector<std::string> require;    // names that must be present in DIR
+  unsigned jobs = 1;
+};
+
+struct AuditInput {
+  std::string path;  // relative to DIR
+  std::string kind;  // "records", "metadata", "archive", "release_file", "file", "image_folder", "img2dataset"
+  std::uint64_t size = 0;
+  std::string sha256;       // files
+  std::uint64_t files = 0;  // folders: files listed
+};
+
+struct AuditFile {
+  std::string path;
+  std::string manifest;
+  FileStatus status = FileStatus::missing;
+  std::uint64_t size = 0;
+  std::string detail;  // why it failed ("sha256 differs", "size 3, expected 5")
+};
+
+struct AuditArchive {
+  std::string path;
+  std::optional<ZipReport> report;
+  std::string error;  // when it could not be read at all
+};
+
+struct AuditRecords {
+  std::string path;
+  std::string meta;  // the metadata used for URLs, if any
+  std::optional<MissingReport> report;
+  std::uint64_t in_archives = 0;  // of the unusable images, how many an archive of DIR holds
+  std::string restore;            // the command that restores them, when in_archives > 0
+  std::string error;  // when the file could not be read (invalid JSON...)
+};
+
+struct AuditReport {
+  std::string dir;
+  bool pass = true;
+  std::vector<std::string> reasons;  // why not, in step order
+  std::vector<AuditInput> inputs;
+  std::vector<AuditFile> files;
+  std::vector<AuditArchive> archives;
+  std::vector<AuditRecords> records;
+  std::vector<std::string> problems;  // warnings: stores with unreadable parts, skipped entries
+  AuditOptions policy;
+};
+
+// An Error when nothing could be audited (DIR unreadable, or holds nothing known).
+Result<AuditReport> run_audit(const AuditOptions& options);
+
+}  // namespace lv

@@ -1,0 +1,331 @@
+#include "core/audit_report.h"
+
+#include <fmt/format.h>
+
+#include "core/json_writer.h"
+#include "core/missing_report.h"
+#include "core/names.h"
+#include "core/zip_entry.h"
+
+namespace lv {
+namespace {
+
+struct Totals {
+  std::uint64_t files_checked = 0, files_ok = 0, files_failed = 0, files_unverified = 0;
+  std::uint64_t archive_entries = 0, archive_findings = 0;
+  std::uint64_t records = 0, distinct_images = 0, present = 0, missing = 0;
+  double fraction() const { return distinct_images == 0 ? 0.0 : static_cast<double>(missing) / static_cast<double>(distinct_images); }
+};
+
+Totals totals(const AuditReport& r) {
+  Totals t;
+  for (const auto& f : r.files) {
+    ++t.files_checked;
+    if (f.status == FileStatus::ok) ++t.files_ok;
+    else if (f.status == FileStatus::size_only || f.status == FileStatus::unknown) ++t.files_unverified;
+    else ++t.files_failed;
+  }
+  for (const auto& a : r.archives) {
+    if (!a.report) continue;
+    t.archive_entries += a.report->dir.entries.size();
+    t.archive_findings += a.report->findings.size();
+  }
+  for (const auto& rec : r.records) {
+    if (!rec.report) continue;
+    const MissingSummary& s = rec.report->summary;
+    t.records += s.records;
+    t.distinct_images += s.distinct_images;
+    t.present += s.present;
+    t.missing += s.missing + s.empty + s.corrupt;
+  }
+  return t;
+}
+
+std::string file_status_text(FileStatus s) {
+  switch (s) {
+    case FileStatus::ok: return "ok";
+    case FileStatus::failed: return "failed";
+    case FileStatus::size_only: return "size_only";
+    case FileStatus::unknown: return "unknown";
+    default: return std::string(status_name(s));
+  }
+}
+
+std::string xml_escape(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      default:
+        // XML 1.0 has no place for most control characters.
+        if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t') {
+          out += "?";
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out;
+}
+
+std::string md_escape(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '|' || c == '`' || c == '*' || c == '_' || c == '<' || c == '>') out += '\\';
+    out += (c == '\n') ? ' ' : c;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string render_audit_json(const AuditReport& r, const AuditReportInfo& info) {
+  const Totals t = totals(r);
+  JsonWriter w;
+  w.begin_object();
+  w.key("tool"); w.value("llava-verify");
+  w.key("version"); w.value(info.version);
+  w.key("command"); w.value("audit");
+  if (!info.timestamp.empty()) {
+    w.key("timestamp"); w.value(info.timestamp);
+  }
+  w.path("directory", r.dir);
+  w.key("verdict"); w.value(r.pass ? "pass" : "fail");
+  w.key("reasons");
+  w.begin_array();
+  for (const auto& reason : r.reasons) w.value(reason);
+  w.end_array();
+  w.key("policy");
+  w.begin_object();
+  w.key("max_missing_fraction"); w.value(r.policy.max_missing_fraction.value_or(0.0));
+  w.key("allow_unknown_hashes"); w.value(r.policy.allow_unknown_hashes);
+  w.key("require");
+  w.begin_array();
+  for (const auto& n : r.policy.require) w.value(n);
+  w.end_array();
+  w.end_object();
+  w.key("summary");
+  w.begin_object();
+  w.key("files_checked"); w.value(t.files_checked);
+  w.key("files_ok"); w.value(t.files_ok);
+  w.key("files_failed"); w.value(t.files_failed);
+  w.key("files_unverified"); w.value(t.files_unverified);
+  w.key("archives"); w.value(static_cast<std::uint64_t>(r.archives.size()));
+  w.key("archive_entries"); w.value(t.archive_entries);
+  w.key("archive_findings"); w.value(t.archive_findings);
+  w.key("record_files"); w.value(static_cast<std::uint64_t>(r.records.size()));
+  w.key("records"); w.value(t.records);
+  w.key("distinct_images"); w.value(t.distinct_images);
+  w.key("present"); w.value(t.present);
+  w.key("missing"); w.value(t.missing);
+  w.key("missing_fraction"); w.value(t.fraction());
+  w.end_object();
+  w.key("inputs");
+  w.begin_array();
+  for (const auto& in : r.inputs) {
+    w.begin_object();
+    w.path("path", in.path);
+    w.key("kind"); w.value(in.kind);
+    if (in.kind == "image_folder" || in.kind == "img2dataset") {
+      w.key("files"); w.value(in.files);
+    } else {
+      w.key("size"); w.value(in.size);
+      w.key("sha256"); w.value(in.sha256);
+    }
+    w.end_object();
+  }
+  w.end_array();
+  w.key("files");
+  w.begin_array();
+  for (const auto& f : r.files) {
+    w.begin_object();
+    w.path("path", f.path);
+    w.key("manifest"); w.value(f.manifest);
+    w.key("status"); w.value(file_status_text(f.status));
+    w.key("size"); w.value(f.size);
+    w.key("detail"); w.value(f.detail);
+    w.end_object();
+  }
+  w.end_array();
+  w.key("archives");
+  w.begin_array();
+  for (const auto& a : r.archives) {
+    w.begin_object();
+    w.path("path", a.path);
+    const std::uint64_t entries = a.report ? a.report->dir.entries.size() : 0;
+    w.key("entries"); w.value(entries);
+    w.key("ok"); w.value(a.report ? a.report->ok : std::uint64_t{0});
+    w.key("with_findings"); w.value(a.report ? entries - a.report->ok : std::uint64_t{0});
+    w.key("error"); w.value(a.error);
+    w.key("findings");
+    w.begin_array();
+    if (a.report) {
+      for (const auto& f : a.report->findings) {
+        w.begin_object();
+        w.key("kind"); w.value(zip_finding_name(f.kind));
+        w.key("entry"); w.value(f.entry);
+        if (f.entry >= 0) {
+          w.path("name", a.report->dir.entries[static_cast<std::size_t>(f.entry)].name);
+        } else {
+          w.key("name"); w.value("");
+        }
+        w.key("offset"); w.value(f.offset);
+        w.key("detail"); w.value(f.detail);
+        w.end_object();
+      }
+    }
+    w.end_array();
+    w.end_object();
+  }
+  w.end_array();
+  w.key("record_files");
+  w.begin_array();
+  for (const auto& rec : r.records) {
+    w.begin_object();
+    w.path("path", rec.path);
+    w.key("meta"); w.value(rec.meta);
+    w.key("error"); w.value(rec.error);
+    const MissingSummary s = rec.report ? rec.report->summary : MissingSummary{};
+    w.key("records"); w.value(s.records);
+    w.key("distinct_images"); w.value(s.distinct_images);
+    w.key("present"); w.value(s.present);
+    w.key("missing"); w.value(s.missing + s.empty + s.corrupt);
+    w.key("in_archives"); w.value(rec.in_archives);
+    w.key("restore"); w.value(rec.restore);
+    w.key("invalid"); w.value(s.invalid);
+    w.key("missing_fraction"); w.value(s.missing_fraction());
+    w.key("folders");
+    w.begin_array();
+    for (const auto& f : s.per_folder) {
+      w.begin_object();
+      w.key("folder"); w.value(f.folder);
+      w.key("present"); w.value(f.present);
+      w.key("missing"); w.value(f.missing);
+      w.end_object();
+    }
+    w.end_array();
+    w.end_object();
+  }
+  w.end_array();
+  w.key("missing");
+  w.begin_array();
+  for (const auto& rec : r.records) {
+    if (!rec.report) continue;
+    for (const auto& m : rec.report->records) {
+      if (m.state == ImageState::invalid) continue;
+      w.begin_object();
+      w.key("record_file"); w.value(rec.path);
+      w.key("index"); w.value(m.index);
+      w.key("id"); w.value(m.id);
+      w.key("image"); w.value(m.image);
+      w.key("url"); w.value(m.url);
+      w.key("caption"); w.value(m.caption);
+      w.end_object();
+    }
+  }
+  w.end_array();
+  w.end_object();
+  return w.finish();
+}
+
+std::string render_audit_markdown(const AuditReport& r, const AuditReportInfo& info) {
+  const Totals t = totals(r);
+  std::string md = fmt::format("## llava-verify audit: {}\n\n", r.pass ? "PASS" : "FAIL");
+  md += fmt::format("Folder `{}`{}.\n\n", md_escape(r.dir), info.timestamp.empty() ? "" : ", " + info.timestamp);
+  for (const auto& reason : r.reasons) md += "- " + md_escape(reason) + "\n";
+  if (!r.reasons.empty()) md += "\n";
+  md += "| check | result |\n| --- | --- |\n";
+  md += fmt::format("| release files | {} checked: {} ok, {} failed, {} without a published hash |\n", t.files_checked,
+                    t.files_ok, t.files_failed, t.files_unverified);
+  for (const auto& a : r.archives) {
+    if (a.report) {
+      md += fmt::format("| `{}` | {} entries, {} with findings |\n", md_escape(a.path), a.report->dir.entries.size(),
+                        a.report->dir.entries.size() - a.report->ok);
+    } else {
+      md += fmt::format("| `{}` | cannot be read |\n", md_escape(a.path));
+    }
+  }
+  for (const auto& rec : r.records) {
+    if (rec.report) {
+      const MissingSummary& s = rec.report->summary;
+      md += fmt::format("| `{}` | {} records, {} distinct images: {} present, {} missing ({:.2f}%){} |\n", md_escape(rec.path),
+                        s.records, s.distinct_images, s.present, s.missing + s.empty + s.corrupt, s.missing_fraction() * 100,
+                        rec.in_archives > 0 ? fmt::format(", {} of them in the archives", rec.in_archives) : std::string());
+    } else {
+      md += fmt::format("| `{}` | cannot be read |\n", md_escape(rec.path));
+    }
+  }
+  md += fmt::format("\nllava-verify {}: `report.json`, `junit.xml`, `missing-images.csv` and `report.html` have the details.\n",
+                    info.version);
+  return md;
+}
+
+std::string render_audit_junit(const AuditReport& r) {
+  struct Case {
+    std::string name, classname, failure;
+  };
+  std::vector<Case> cases;
+  for (const auto& f : r.files) {
+    Case c{f.path, "release_files", ""};
+    if (f.status == FileStatus::failed) c.failure = "does not match the manifest: " + f.detail;
+    else if (f.status == FileStatus::size_only || f.status == FileStatus::unknown) {
+      if (!r.policy.allow_unknown_hashes) c.failure = "no published hash to verify it against";
+    } else if (f.status != FileStatus::ok) c.failure = f.detail;
+    cases.push_back(std::move(c));
+  }
+  for (const auto& a : r.archives) {
+    Case c{a.path, "archives", ""};
+    if (!a.report) {
+      c.failure = a.error;
+    } else if (!a.report->findings.empty()) {
+      const auto& f = a.report->findings.front();
+      c.failure = fmt::format("{} findings; the first: {}: {}", a.report->findings.size(), zip_finding_name(f.kind), f.detail);
+    }
+    cases.push_back(std::move(c));
+  }
+  const double limit = r.policy.max_missing_fraction.value_or(0.0);
+  for (const auto& rec : r.records) {
+    Case c{rec.path, "record_files", ""};
+    if (!rec.report) {
+      c.failure = rec.error;
+    } else {
+      const MissingSummary& s = rec.report->summary;
+      const std::uint64_t unusable = s.missing + s.empty + s.corrupt;
+      if ((unusable > 0 && s.missing_fraction() > limit) || s.invalid > 0) {
+        c.failure = fmt::format("{} of {} images missing or unusable ({:.2f}%), {} invalid image values", unusable,
+                                s.distinct_images, s.missing_fraction() * 100, s.invalid);
+      }
+    }
+    cases.push_back(std::move(c));
+  }
+  std::size_t failures = 0;
+  for (const auto& c : cases) failures += c.failure.empty() ? 0 : 1;
+  std::string x = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+  x += fmt::format("<testsuites name=\"llava-verify audit\" tests=\"{}\" failures=\"{}\">\n", cases.size(), failures);
+  x += fmt::format("  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\">\n", xml_escape(r.dir), cases.size(), failures);
+  for (const auto& c : cases) {
+    x += fmt::format("    <testcase classname=\"{}\" name=\"{}\"", c.classname, xml_escape(c.name));
+    if (c.failure.empty()) {
+      x += "/>\n";
+    } else {
+      x += fmt::format(">\n      <failure message=\"{}\"/>\n    </testcase>\n", xml_escape(c.failure));
+    }
+  }
+  x += "  </testsuite>\n</testsuites>\n";
+  return x;
+}
+
+std::string render_audit_csv(const AuditReport& r) {
+  std::string out = "index,id,image,url,caption\r\n";
+  for (const auto& rec : r.records) {
+    if (!rec.report) continue;
+    const std::string one = render_missing_csv(*rec.report);
+    out += one.substr(one.find("\r\n") + 2);  // without its header
+  }
+  return out;
+}
+
+}  // namespace lv
