@@ -11,6 +11,7 @@ packages=(
   libspdlog-dev libfmt-dev doctest-dev libcli11-dev
   zip unzip time coreutils python3
   nginx openssl                         # the loopback servers of the fetch tests
+  chromium fonts-liberation             # renders report.html in the audit test
 )
 
 missing=()

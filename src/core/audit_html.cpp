@@ -32,7 +32,7 @@ h2 { font-size: 17px; margin: 28px 0 8px; border-bottom: 1px solid var(--line); 
 h3 { font-size: 14px; margin: 14px 0 6px; color: var(--muted); font-weight: 600; }
 a { color: var(--link); }
 .muted, #meta { color: var(--muted); }
-.mono, td[data-col="sha256"] { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; font-size: 12px; }
+td[data-col="sha256"] { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; font-size: 12px; }
 .banner { margin: 14px 0; padding: 12px 16px; border-radius: 8px; border: 1px solid var(--line); background: var(--panel); }
 .banner.pass { background: var(--ok-bg); border-color: var(--ok); }
 .banner.fail { background: var(--bad-bg); border-color: var(--bad); }
