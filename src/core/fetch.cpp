@@ -10,9 +10,6 @@
 #include <cerrno>
 #include <chrono>
 #include <cmath>
-#include <condition_variable>
-#include <deque>
-#include <mutex>
 #include <random>
 #include <thread>
 
@@ -69,113 +66,6 @@ Status write_all(int fd, std::span<const std::uint8_t> bytes) {
   }
   return {};
 }
-
-// Writes and hashes a download on a thread of its own, so that receiving (the
-// curl thread) overlaps with hashing and writing, and starts the disk's
-// writeback every 64 MiB, so that the fsync before the rename has little left.
-// The curl thread hands over 1 MiB buffers through a bounded queue.
-class PartWriter {
- public:
-  PartWriter(int fd, MultiHasher& hasher) : fd_(fd), hasher_(hasher), thread_([this] { loop(); }) {}
-  ~PartWriter() {
-    {
-      std::lock_guard lock(m_);
-      stopping_ = true;
-    }
-    cv_.notify_all();
-    thread_.join();
-  }
-  PartWriter(const PartWriter&) = delete;
-  PartWriter& operator=(const PartWriter&) = delete;
-
-  Status append(std::span<const std::uint8_t> bytes) {
-    while (!bytes.empty()) {
-      if (cur_.capacity() < kBuffer) cur_.reserve(kBuffer);
-      const std::size_t n = std::min(bytes.size(), kBuffer - cur_.size());
-      cur_.insert(cur_.end(), bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(n));
-      bytes = bytes.subspan(n);
-      if (cur_.size() == kBuffer) {
-        if (auto s = hand_over(); !s) return s;
-      }
-    }
-    return {};
-  }
-
-  // Everything handed over is written and hashed; the first error, if any.
-  Status drain() {
-    if (!cur_.empty()) {
-      if (auto s = hand_over(); !s) return s;
-    }
-    std::unique_lock lock(m_);
-    cv_.wait(lock, [&] { return queue_.empty() && !busy_; });
-    if (error_) return *error_;
-    return {};
-  }
-
- private:
-  static constexpr std::size_t kBuffer = 1u << 20;
-  static constexpr std::size_t kQueue = 8;
-  static constexpr std::uint64_t kWriteback = 64u << 20;
-
-  Status hand_over() {
-    std::unique_lock lock(m_);
-    cv_.wait(lock, [&] { return queue_.size() < kQueue || error_; });
-    if (error_) return *error_;
-    queue_.push_back(std::move(cur_));
-    cur_ = {};
-    if (!spare_.empty()) {
-      cur_ = std::move(spare_.back());
-      spare_.pop_back();
-      cur_.clear();
-    }
-    cv_.notify_all();
-    return {};
-  }
-
-  void loop() {
-    std::uint64_t since_writeback = 0;
-    for (;;) {
-      std::vector<std::uint8_t> buf;
-      {
-        std::unique_lock lock(m_);
-        cv_.wait(lock, [&] { return !queue_.empty() || stopping_; });
-        if (queue_.empty()) return;
-        buf = std::move(queue_.front());
-        queue_.pop_front();
-        busy_ = true;
-      }
-      cv_.notify_all();
-      Status written = error_ ? Status{} : write_all(fd_, buf);
-      if (written) {
-        hasher_.update(buf.data(), buf.size());
-        since_writeback += buf.size();
-        if (since_writeback >= kWriteback) {
-          ::sync_file_range(fd_, 0, 0, SYNC_FILE_RANGE_WRITE);  // start writeback, do not wait
-          since_writeback = 0;
-        }
-      }
-      {
-        std::lock_guard lock(m_);
-        if (!written && !error_) error_ = written.error();
-        busy_ = false;
-        spare_.push_back(std::move(buf));
-      }
-      cv_.notify_all();
-    }
-  }
-
-  int fd_;
-  MultiHasher& hasher_;
-  std::vector<std::uint8_t> cur_;
-  std::mutex m_;
-  std::condition_variable cv_;
-  std::deque<std::vector<std::uint8_t>> queue_;
-  std::vector<std::vector<std::uint8_t>> spare_;
-  bool busy_ = false;
-  bool stopping_ = false;
-  std::optional<Error> error_;
-  std::thread thread_;
-};
 
 bool retryable_curl(int code) {
   switch (code) {
@@ -330,7 +220,6 @@ class Fetcher {
       return false;
     }
 
-    PartWriter writer(fd.fd, hasher_);  // after fd: stopped before it closes
     std::string fatal;        // a reason not to retry
     bool fatal_drop = false;  // ... after which the part is worthless
     bool range_broken = false;
@@ -348,7 +237,6 @@ class Fetcher {
         }
       } else if (offset > 0) {
         // 200: the server sends the whole file (it ignores Range, or the file changed).
-        if (auto drained = writer.drain(); !drained) return drained;
         if (::ftruncate(fd.fd, 0) != 0 || ::lseek(fd.fd, 0, SEEK_SET) != 0) return Error{error_text(errno)};
         if (o_.progress != nullptr) o_.progress->bytes -= offset;
         offset = 0;
@@ -379,10 +267,11 @@ class Fetcher {
         fatal_drop = true;
         return Error{fatal};
       }
-      if (auto w = writer.append(bytes); !w) {
+      if (auto w = write_all(fd.fd, bytes); !w) {
         fatal = fmt::format("{}: {}", quote_name(part), w.error().message);
         return Error{fatal};
       }
+      hasher_.update(bytes.data(), bytes.size());
       offset += bytes.size();
       r.received += bytes.size();
       if (o_.progress != nullptr) o_.progress->bytes += bytes.size();
@@ -399,9 +288,6 @@ class Fetcher {
       range_broken = false;
       auto response = client_.perform(request, handler);
       ++r.attempts;
-      if (auto drained = writer.drain(); !drained && fatal.empty()) {
-        fatal = fmt::format("{}: {}", quote_name(part), drained.error().message);
-      }
       std::optional<std::uint64_t> retry_after;
       if (!fatal.empty()) {
         r.detail = fatal;
@@ -459,10 +345,6 @@ class Fetcher {
       sleep_before(attempt, retry_after);
     }
     // Complete: check before the rename.
-    if (auto drained = writer.drain(); !drained) {
-      r.detail = fmt::format("{}: {}", quote_name(part), drained.error().message);
-      return false;
-    }
     if (::fsync(fd.fd) != 0) {
       r.detail = fmt::format("{}: {}", quote_name(part), error_text(errno));
       return false;
