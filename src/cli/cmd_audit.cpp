@@ -83,6 +83,13 @@ int run_audit(const AuditCommandOptions& o) {
       text += fmt::format("  {} of them are in the archives; to restore them: {}\n", rec.in_archives, rec.restore);
     }
   }
+  for (const auto& p : r.prompts) {
+    text += fmt::format("prompts {}: {} of {} files as published\n", quote_name(p.path), p.as_published,
+                        p.as_published + p.edited.size() + p.missing.size());
+    for (const auto& n : p.edited) text += fmt::format("  edited: {}\n", quote_name(n));
+    for (const auto& n : p.missing) text += fmt::format("  missing: {}\n", quote_name(n));
+    for (const auto& n : p.added) text += fmt::format("  added: {}\n", quote_name(n));
+  }
   const std::string markdown = render_audit_markdown(r, info);
   if (!o.report_dir.empty()) {
     if (auto made = make_directories(o.report_dir); !made) {

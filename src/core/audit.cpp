@@ -1,5 +1,7 @@
 #include "core/audit.h"
 
+#include "core/check.h"
+
 #include <dirent.h>
 #include <sys/stat.h>
 
@@ -96,6 +98,54 @@ std::string why_failed(const ManifestEntry& e, const FileResult& r) {
   return "differs";
 }
 
+// A prompts folder holds <task>/system_message.txt for the three tasks' folders.
+bool is_prompts_folder(const std::string& path) {
+  for (const char* task : {"conversation", "detail_description", "complex_reasoning"}) {
+    struct stat st{};
+    if (::stat(join_path(join_path(path, task), "system_message.txt").c_str(), &st) == 0 && S_ISREG(st.st_mode)) return true;
+  }
+  return false;
+}
+
+AuditPrompts check_prompts(const std::string& dir, const std::string& relative, unsigned jobs) {
+  AuditPrompts out;
+  out.path = relative;
+  const std::string root = join_path(dir, relative);
+  Manifest manifest;
+  for (const auto& shipped : shipped_manifests()) {
+    if (shipped.name != "llava-prompts.json") continue;
+    if (auto m = parse_json_manifest(shipped.text, std::string(shipped.name))) manifest = std::move(m.value());
+  }
+  std::vector<ReadItem> items;
+  for (const auto& e : manifest.entries) {
+    AlgorithmSet set;
+    set.add(Algorithm::sha256);
+    items.push_back({e.path, set, std::nullopt});
+  }
+  {
+    ReadRun run(items, root, jobs);
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      const FileReadResult* r = nullptr;
+      while ((r = run.wait(i, std::chrono::milliseconds(200))) == nullptr) {
+      }
+      const FileResult judged = judge(manifest.entries[i], *r);
+      if (judged.status == FileStatus::ok) {
+        ++out.as_published;
+      } else if (judged.status == FileStatus::failed) {
+        out.edited.push_back(manifest.entries[i].path);
+      } else {
+        out.missing.push_back(manifest.entries[i].path);
+      }
+    }
+  }
+  std::vector<Manifest> manifests;
+  manifests.push_back(std::move(manifest));
+  std::vector<std::string> problems;
+  if (auto unlisted = find_unlisted(manifests, root, {root}, problems)) out.added = std::move(unlisted.value());
+  out.files = out.as_published + out.edited.size() + out.added.size();
+  return out;
+}
+
 }  // namespace
 
 Result<AuditReport> run_audit(const AuditOptions& o) {
@@ -144,7 +194,25 @@ Result<AuditReport> run_audit(const AuditOptions& o) {
   for (const auto& m : manifests) {
     for (const auto& e : m.entries) listed.insert(e.path);
   }
-  if (record_files.empty() && archives.empty() && manifests.empty()) {
+  // Prompts folders: DIR itself, a folder at its top, or a LLaVA checkout's.
+  std::vector<std::string> prompt_folders;
+  if (is_prompts_folder(o.dir)) prompt_folders.push_back(".");
+  for (const auto& f : top->folders) {
+    if (is_prompts_folder(join_path(o.dir, f))) prompt_folders.push_back(f);
+    if (const std::string inner = f + "/playground/data/prompts"; is_prompts_folder(join_path(o.dir, inner))) {
+      prompt_folders.push_back(inner);
+    }
+  }
+  for (const auto& f : prompt_folders) {
+    report.prompts.push_back(check_prompts(o.dir, f, o.jobs));
+    AuditInput in;
+    in.path = f;
+    in.kind = "prompts";
+    in.files = report.prompts.back().files;
+    report.inputs.push_back(std::move(in));
+  }
+  std::erase_if(top->folders, [&](const std::string& f) { return has(prompt_folders, f); });
+  if (record_files.empty() && archives.empty() && manifests.empty() && prompt_folders.empty()) {
     return Error{fmt::format("{}: nothing to audit: no release file, record file or zip archive at its top", quote_name(o.dir))};
   }
   for (const auto& name : o.require) {

@@ -60,6 +60,14 @@ struct AuditRecords {
   std::string error;  // when the file could not be read (invalid JSON...)
 };
 
+// A copy of the GPT-4 prompts folder (playground/data/prompts/), against the
+// published one: edits are findings to know about, not a gate failure.
+struct AuditPrompts {
+  std::string path;  // relative to DIR
+  std::uint64_t files = 0, as_published = 0;
+  std::vector<std::string> edited, missing, added;
+};
+
 struct AuditReport {
   std::string dir;
   bool pass = true;
@@ -68,6 +76,7 @@ struct AuditReport {
   std::vector<AuditFile> files;
   std::vector<AuditArchive> archives;
   std::vector<AuditRecords> records;
+  std::vector<AuditPrompts> prompts;
   std::vector<std::string> problems;  // warnings: stores with unreadable parts, skipped entries
   AuditOptions policy;
 };

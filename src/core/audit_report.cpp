@@ -129,7 +129,7 @@ std::string render_audit_json(const AuditReport& r, const AuditReportInfo& info)
     w.begin_object();
     w.path("path", in.path);
     w.key("kind"); w.value(in.kind);
-    if (in.kind == "image_folder" || in.kind == "img2dataset") {
+    if (in.kind == "image_folder" || in.kind == "img2dataset" || in.kind == "prompts") {
       w.key("files"); w.value(in.files);
     } else {
       w.key("size"); w.value(in.size);
@@ -210,6 +210,23 @@ std::string render_audit_json(const AuditReport& r, const AuditReportInfo& info)
     w.end_object();
   }
   w.end_array();
+  w.key("prompts");
+  w.begin_array();
+  for (const auto& p : r.prompts) {
+    w.begin_object();
+    w.path("path", p.path);
+    w.key("files"); w.value(p.files);
+    w.key("as_published"); w.value(p.as_published);
+    for (const auto& [key, list] : {std::pair<const char*, const std::vector<std::string>*>{"edited", &p.edited},
+                                    {"missing", &p.missing}, {"added", &p.added}}) {
+      w.key(key);
+      w.begin_array();
+      for (const auto& n : *list) w.value(n);
+      w.end_array();
+    }
+    w.end_object();
+  }
+  w.end_array();
   w.key("missing");
   w.begin_array();
   for (const auto& rec : r.records) {
@@ -257,6 +274,11 @@ std::string render_audit_markdown(const AuditReport& r, const AuditReportInfo& i
     } else {
       md += fmt::format("| `{}` | cannot be read |\n", md_escape(rec.path));
     }
+  }
+  for (const auto& p : r.prompts) {
+    md += fmt::format("| prompts `{}` | {} of {} files as published; {} edited, {} missing, {} added |\n", md_escape(p.path),
+                      p.as_published, p.as_published + p.edited.size() + p.missing.size(), p.edited.size(), p.missing.size(),
+                      p.added.size());
   }
   md += fmt::format("\nllava-verify {}: `report.json`, `junit.xml`, `missing-images.csv` and `report.html` have the details.\n",
                     info.version);

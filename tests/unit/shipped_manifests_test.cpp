@@ -19,6 +19,14 @@ const std::map<std::string, std::set<std::string>> kRelease = {
       "complex_reasoning_77k.json"}},
     {"llava-cc3m-pretrain-595k.json", {"chat.json", "metadata.json", "images.zip"}},
     {"llava-pretrain.json", {"blip_laion_cc_sbu_558k.json", "blip_laion_cc_sbu_558k_meta.json", "images.zip"}},
+    {"llava-prompts.json",
+     {"complex_reasoning/000_caps.txt", "complex_reasoning/000_conv.txt", "complex_reasoning/001_caps.txt",
+      "complex_reasoning/001_conv.txt", "complex_reasoning/002_caps.txt", "complex_reasoning/002_conv.txt",
+      "complex_reasoning/system_message.txt", "conversation/000_caps.txt", "conversation/000_conv.txt",
+      "conversation/001_caps.txt", "conversation/001_conv.txt", "conversation/system_message.txt",
+      "detail_description/000_caps.txt", "detail_description/000_conv.txt", "detail_description/001_caps.txt",
+      "detail_description/001_conv.txt", "detail_description/002_caps.txt", "detail_description/002_conv.txt",
+      "detail_description/system_message.txt"}},
 };
 
 std::string path_of(const std::string& name) { return std::string(LV_SOURCE_DIR) + "/manifests/" + name; }
@@ -37,7 +45,14 @@ TEST_CASE("each shipped manifest names each file of its repo once, with URLs at 
     std::set<std::string> seen;
     for (const auto& e : m->entries) {
       CHECK(seen.insert(e.path).second);
-      CHECK(e.url == "https://huggingface.co/" + m->source->repository + "/resolve/" + m->source->revision + "/" + e.path);
+      if (name == "llava-prompts.json") {
+        CHECK(e.url == "https://raw.githubusercontent.com/haotian-liu/LLaVA/" + m->source->revision +
+                           "/playground/data/prompts/" + e.path);
+        CHECK(e.size.has_value());
+        CHECK(e.digests.size() == 1);  // every prompt file is known
+      } else {
+        CHECK(e.url == "https://huggingface.co/" + m->source->repository + "/resolve/" + m->source->revision + "/" + e.path);
+      }
       CHECK_FALSE(e.note.empty());  // where the values came from, or why there are none
       for (const auto& d : e.digests) CHECK(d.hex().size() == 64);
     }
