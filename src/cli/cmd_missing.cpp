@@ -69,18 +69,6 @@ void print_summary(const std::string& records, const MissingReport& report,
   out(text);
 }
 
-bool write_output(const std::string& path, const std::string& text) {
-  if (path == "-") {
-    out(text);
-    return true;
-  }
-  if (auto s = write_file_atomic(path, text); !s) {
-    diag(s.error().message);
-    return false;
-  }
-  return true;
-}
-
 }  // namespace
 
 int run_missing(const MissingCommandOptions& o) {

@@ -71,17 +71,6 @@ void print_report(const ZipReport& r) {
   out(text);
 }
 
-bool write_report(const std::string& path, const std::string& text) {
-  if (path == "-") {
-    out(text);
-    return true;
-  }
-  if (auto s = write_file_atomic(path, text); !s) {
-    diag(s.error().message);
-    return false;
-  }
-  return true;
-}
 
 }  // namespace
 
@@ -117,7 +106,7 @@ int run_zip(const ZipCommandOptions& o) {
   }
   if (!*result) {
     diag(result->error().message);
-    if (!o.json.empty()) write_report(o.json, render_zip_error_json(o.archive, result->error(), kVersion));
+    if (!o.json.empty()) write_output(o.json, render_zip_error_json(o.archive, result->error(), kVersion));
     return kExitError;
   }
   ZipReport& report = result->value();
@@ -128,7 +117,7 @@ int run_zip(const ZipCommandOptions& o) {
     }
   }
   if (o.json != "-") print_report(report);
-  bool written = o.json.empty() || write_report(o.json, render_zip_json(report, kVersion));
+  bool written = o.json.empty() || write_output(o.json, render_zip_json(report, kVersion));
   flush_out();
   if (!written) return kExitError;
   return report.clean() ? kExitOk : kExitFindings;

@@ -1,5 +1,7 @@
 #include "cli/console.h"
 
+#include "core/fs.h"
+
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -49,5 +51,17 @@ void warn_problems(std::string_view location, const std::vector<std::string>& pr
 }
 
 void set_progress_clearer(void (*clear)()) { g_clear_progress = clear; }
+
+bool write_output(const std::string& path, const std::string& text) {
+  if (path == "-") {
+    out(text);
+    return true;
+  }
+  if (auto s = write_file_atomic(path, text); !s) {
+    diag(s.error().message);
+    return false;
+  }
+  return true;
+}
 
 }  // namespace lv::cli

@@ -13,6 +13,9 @@ void init_console();
 // A result line (the caller gives the trailing newline).
 void out(std::string_view text);
 void flush_out();
+// A report to FILE (written atomically) or, for "-", to standard output; false
+// (and the reason printed) when it could not be written.
+bool write_output(const std::string& path, const std::string& text);
 // Flushes standard output; false (and errno set) when anything written to it was lost.
 bool stdout_ok();
 // A diagnostic on stderr: "llava-verify: <message>".
