@@ -37,7 +37,10 @@ Result<HttpSettings> http_settings(const NetworkOptions& o, std::string& endpoin
   } else if (const char* env = std::getenv("HF_TOKEN"); env != nullptr) {
     s.token = env;
   }
-  s.token_host = url_host(endpoint.empty() ? std::string(kDefaultEndpoint) : endpoint);
+  if (!endpoint.empty() && url_origin(endpoint).empty()) {
+    return Error{fmt::format("the endpoint {} is not a URL (it needs http:// or https:// and a host)", quote_name(endpoint))};
+  }
+  s.token_origin = url_origin(endpoint.empty() ? std::string(kDefaultEndpoint) : endpoint);
   s.cacert = o.cacert;
   s.connect_timeout = std::max(1L, static_cast<long>(o.timeout));
   s.stall_timeout = std::max(1L, static_cast<long>(o.stall_timeout));

@@ -46,7 +46,8 @@ Result<Listing> list_top(const std::string& dir) {
     std::string name = e->d_name;
     if (name.empty() || name.front() == '.') continue;
     struct stat st{};
-    if (::stat(join_path(dir, name).c_str(), &st) != 0) continue;
+    // Symbolic links are not followed: an audit reads nothing outside DIR.
+    if (::lstat(join_path(dir, name).c_str(), &st) != 0) continue;
     if (S_ISREG(st.st_mode)) out.files.push_back(std::move(name));
     if (S_ISDIR(st.st_mode)) out.folders.push_back(std::move(name));
   }
@@ -190,6 +191,16 @@ Result<AuditReport> run_audit(const AuditOptions& o) {
   } else {
     manifests = shipped_for(*top);
   }
+  // Names that would leave DIR (absolute, '..') are not read: reported instead.
+  for (auto& m : manifests) {
+    std::erase_if(m.entries, [&](const ManifestEntry& e) {
+      std::string problem = image_path_problem(e.path);
+      if (problem.empty()) return false;
+      report.problems.push_back(fmt::format("{}: line {}: {} is {}: not read", manifest_display_name(m.name), e.line,
+                                            quote_name(e.path), problem));
+      return true;
+    });
+  }
   std::set<std::string> listed;
   for (const auto& m : manifests) {
     for (const auto& e : m.entries) listed.insert(e.path);
@@ -330,8 +341,12 @@ Result<AuditReport> run_audit(const AuditOptions& o) {
     for (const auto& a : archives) (top->folders.empty() ? store_specs : archive_specs).push_back(join_path(o.dir, a));
   }
   StoreList stores, archive_stores;
+  std::vector<std::string> archive_names;  // the spec of each archive store opened
   for (const auto& spec : archive_specs) {
-    if (auto store = open_store(spec, StoreOptions{false, o.jobs, true})) archive_stores.push_back(std::move(store.value()));
+    if (auto store = open_store(spec, StoreOptions{false, o.jobs, true})) {
+      archive_stores.push_back(std::move(store.value()));
+      archive_names.push_back(spec);
+    }
   }
   for (const auto& spec : store_specs) {
     auto store = open_store(spec, StoreOptions{false, o.jobs, true});
@@ -391,7 +406,7 @@ Result<AuditReport> run_audit(const AuditOptions& o) {
       }
       if (rec.in_archives > 0 && !store_specs.empty()) {
         const auto best = static_cast<std::size_t>(std::max_element(per_archive.begin(), per_archive.end()) - per_archive.begin());
-        rec.restore = fmt::format("llava-verify extract {} --dest {} --records {} --only-missing", quote_name(archive_specs[best]),
+        rec.restore = fmt::format("llava-verify extract {} --dest {} --records {} --only-missing", quote_name(archive_names[best]),
                                   quote_name(store_specs.front()), quote_name(path));
       }
       rec.report = std::move(found.value());

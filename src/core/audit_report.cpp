@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "core/json_writer.h"
 #include "core/missing_report.h"
 #include "core/names.h"
@@ -51,7 +53,11 @@ std::string file_status_text(FileStatus s) {
   }
 }
 
-std::string xml_escape(std::string_view s) {
+// Names that are not UTF-8 are shown as quote_name spells them (ASCII).
+std::string printable(std::string_view s) { return is_valid_utf8(s) ? std::string(s) : quote_name(s); }
+
+std::string xml_escape(std::string_view raw) {
+  const std::string s = printable(raw);
   std::string out;
   for (char c : s) {
     switch (c) {
@@ -71,13 +77,35 @@ std::string xml_escape(std::string_view s) {
   return out;
 }
 
-std::string md_escape(std::string_view s) {
+// Text outside code spans: Markdown's punctuation escaped, one line.
+std::string md_escape(std::string_view raw) {
   std::string out;
-  for (char c : s) {
-    if (c == '|' || c == '`' || c == '*' || c == '_' || c == '<' || c == '>') out += '\\';
-    out += (c == '\n') ? ' ' : c;
+  for (char c : printable(raw)) {
+    if (std::string_view("\\`*_[]<>|~").find(c) != std::string_view::npos) out += '\\';
+    out += (c == '\n' || c == '\r') ? ' ' : c;
   }
   return out;
+}
+
+// A name as a code span in a table cell: a backtick fence longer than any run
+// of backticks in it (backslashes do not escape inside code spans), '|' escaped
+// for the table, one line.
+std::string md_code(std::string_view raw) {
+  const std::string s = printable(raw);
+  std::size_t longest = 0, run = 0;
+  for (char c : s) {
+    run = c == '`' ? run + 1 : 0;
+    longest = std::max(longest, run);
+  }
+  const std::string fence(longest + 1, '`');
+  std::string body;
+  for (char c : s) {
+    if (c == '|') body += '\\';
+    body += (c == '\n' || c == '\r') ? ' ' : c;
+  }
+  // CommonMark strips one space at each end, which lets a name start or end with a backtick.
+  const bool pad = !body.empty() && (body.front() == '`' || body.back() == '`');
+  return pad ? fence + " " + body + " " + fence : fence + body + fence;
 }
 
 }  // namespace
@@ -251,7 +279,7 @@ std::string render_audit_json(const AuditReport& r, const AuditReportInfo& info)
 std::string render_audit_markdown(const AuditReport& r, const AuditReportInfo& info) {
   const Totals t = totals(r);
   std::string md = fmt::format("## llava-verify audit: {}\n\n", r.pass ? "PASS" : "FAIL");
-  md += fmt::format("Folder `{}`{}.\n\n", md_escape(r.dir), info.timestamp.empty() ? "" : ", " + info.timestamp);
+  md += fmt::format("Folder {}{}.\n\n", md_code(r.dir), info.timestamp.empty() ? "" : ", " + info.timestamp);
   for (const auto& reason : r.reasons) md += "- " + md_escape(reason) + "\n";
   if (!r.reasons.empty()) md += "\n";
   md += "| check | result |\n| --- | --- |\n";
@@ -259,24 +287,24 @@ std::string render_audit_markdown(const AuditReport& r, const AuditReportInfo& i
                     t.files_ok, t.files_failed, t.files_unverified);
   for (const auto& a : r.archives) {
     if (a.report) {
-      md += fmt::format("| `{}` | {} entries, {} with findings |\n", md_escape(a.path), a.report->dir.entries.size(),
+      md += fmt::format("| {} | {} entries, {} with findings |\n", md_code(a.path), a.report->dir.entries.size(),
                         a.report->dir.entries.size() - a.report->ok);
     } else {
-      md += fmt::format("| `{}` | cannot be read |\n", md_escape(a.path));
+      md += fmt::format("| {} | cannot be read |\n", md_code(a.path));
     }
   }
   for (const auto& rec : r.records) {
     if (rec.report) {
       const MissingSummary& s = rec.report->summary;
-      md += fmt::format("| `{}` | {} records, {} distinct images: {} present, {} missing ({:.2f}%){} |\n", md_escape(rec.path),
+      md += fmt::format("| {} | {} records, {} distinct images: {} present, {} missing ({:.2f}%){} |\n", md_code(rec.path),
                         s.records, s.distinct_images, s.present, s.missing + s.empty + s.corrupt, s.missing_fraction() * 100,
                         rec.in_archives > 0 ? fmt::format(", {} of them in the archives", rec.in_archives) : std::string());
     } else {
-      md += fmt::format("| `{}` | cannot be read |\n", md_escape(rec.path));
+      md += fmt::format("| {} | cannot be read |\n", md_code(rec.path));
     }
   }
   for (const auto& p : r.prompts) {
-    md += fmt::format("| prompts `{}` | {} of {} files as published; {} edited, {} missing, {} added |\n", md_escape(p.path),
+    md += fmt::format("| prompts {} | {} of {} files as published; {} edited, {} missing, {} added |\n", md_code(p.path),
                       p.as_published, p.as_published + p.edited.size() + p.missing.size(), p.edited.size(), p.missing.size(),
                       p.added.size());
   }

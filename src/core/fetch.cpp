@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cmath>
 #include <random>
+#include <set>
 #include <thread>
 
 #include <curl/curl.h>
@@ -67,6 +68,29 @@ Status write_all(int fd, std::span<const std::uint8_t> bytes) {
   return {};
 }
 
+// Empty when the folder of `path` is the destination or a real folder below it
+// (no symbolic link on the way) and `path` itself, its .part and .part.etag
+// are not symbolic links; otherwise why not.
+std::string stays_inside(const std::string& dest, const std::string& path) {
+  std::string at = path;
+  bool last = true;
+  while (at.size() > dest.size()) {
+    for (const char* suffix : {"", ".part", ".part.etag"}) {
+      if (!last && *suffix != '\0') continue;
+      struct stat st{};
+      const std::string p = at + suffix;
+      if (::lstat(p.c_str(), &st) == 0 && S_ISLNK(st.st_mode)) {
+        return fmt::format("{} is a symbolic link: not followed", quote_name(p));
+      }
+    }
+    last = false;
+    const std::size_t slash = at.rfind('/');
+    if (slash == std::string::npos) break;
+    at.resize(slash);
+  }
+  return {};
+}
+
 bool retryable_curl(int code) {
   switch (code) {
     case CURLE_UNSUPPORTED_PROTOCOL:
@@ -95,6 +119,11 @@ class Fetcher {
       return r;
     }
     const std::string final_path = join_path(o_.dest, item.name);
+    // Folders inside the destination are not followed through symbolic links.
+    if (auto inside = stays_inside(o_.dest, final_path); !inside.empty()) {
+      r.detail = inside;
+      return r;
+    }
     if (const std::size_t slash = final_path.rfind('/'); slash != std::string::npos) {
       if (auto made = make_directories(final_path.substr(0, slash)); !made) {
         r.detail = made.error().message;
@@ -192,6 +221,12 @@ class Fetcher {
       }
       const auto have = static_cast<std::uint64_t>(st.st_size);
       if (item.size && have > *item.size) {
+        if (::ftruncate(fd.fd, 0) != 0) {
+          r.detail = fmt::format("{}: {}", quote_name(part), error_text(errno));
+          return false;
+        }
+      } else if (have > 0 && etag.empty() && !item.sha256) {
+        // No validator and no hash: resumed bytes could mix two versions unseen.
         if (::ftruncate(fd.fd, 0) != 0) {
           r.detail = fmt::format("{}: {}", quote_name(part), error_text(errno));
           return false;
@@ -383,7 +418,15 @@ class Fetcher {
 
 Result<std::vector<FetchItem>> fetch_items(const Manifest& manifest, const std::string& endpoint) {
   std::vector<FetchItem> items;
+  std::set<std::string> names;
   for (const ManifestEntry& e : manifest.entries) {
+    // Two entries for one file would share its .part: refused.
+    const std::string normal = normalize_path(e.path);
+    if (!names.insert(normal).second || names.contains(normal + ".part") ||
+        (normal.ends_with(".part") && names.contains(normal.substr(0, normal.size() - 5)))) {
+      return Error{fmt::format("{}: line {}: {} names the same file as another entry (or its .part)",
+                               manifest_display_name(manifest.name), e.line, quote_name(e.path))};
+    }
     FetchItem item;
     item.name = e.path;
     item.size = e.size;

@@ -54,6 +54,13 @@ std::string url_host(std::string_view url) {
   return lower(rest);
 }
 
+std::string url_origin(std::string_view url) {
+  const std::size_t scheme = url.find("://");
+  const std::string host = url_host(url);
+  if (scheme == std::string_view::npos || scheme == 0 || host.empty()) return {};
+  return lower(url.substr(0, scheme)) + "://" + host;
+}
+
 std::optional<std::uint64_t> parse_retry_after(std::string_view value, std::int64_t now) {
   value = trim(value);
   if (auto seconds = parse_decimal(value)) return std::min<std::uint64_t>(*seconds, 24 * 3600);
@@ -210,7 +217,8 @@ Result<HttpResponse> HttpClient::perform(const HttpRequest& request, const HttpH
   }
   // The token goes to the endpoint's host only; curl itself never sends
   // credentials set this way to another host a redirect leads to.
-  if (!s.token.empty() && url_host(request.url) == s.token_host) {
+  // Same scheme too: a token never goes out over http to an https endpoint's host.
+  if (!s.token.empty() && !s.token_origin.empty() && url_origin(request.url) == s.token_origin) {
     curl_easy_setopt(c, CURLOPT_HTTPAUTH, CURLAUTH_BEARER);
     curl_easy_setopt(c, CURLOPT_XOAUTH2_BEARER, s.token.c_str());
     curl_easy_setopt(c, CURLOPT_UNRESTRICTED_AUTH, 0L);

@@ -18,8 +18,8 @@
 namespace lv {
 
 struct HttpSettings {
-  std::string token;             // bearer token; sent only to token_host
-  std::string token_host;        // host[:port] of the endpoint ("huggingface.co")
+  std::string token;             // bearer token; sent only to token_origin
+  std::string token_origin;      // scheme://host[:port] of the endpoint ("https://huggingface.co")
   std::string cacert;            // extra CA bundle (private mirrors, tests); empty: the system store
   long connect_timeout = 30;     // seconds
   long stall_timeout = 60;       // seconds without a byte: the transfer is abandoned
@@ -70,6 +70,8 @@ class HttpClient {
 
 // The "host[:port]" of a URL (lower case), or empty.
 std::string url_host(std::string_view url);
+// "scheme://host[:port]" (lower case), or empty when the URL has no scheme or host.
+std::string url_origin(std::string_view url);
 // Seconds to wait from a Retry-After value (delta-seconds or an HTTP date,
 // relative to `now` in seconds since the epoch); nullopt when unreadable.
 std::optional<std::uint64_t> parse_retry_after(std::string_view value, std::int64_t now);

@@ -71,3 +71,11 @@ TEST_CASE("URLs: the entry's own, with the endpoint swapped in; or built from th
   CHECK(none.error().message ==
         "bare.json: line 1: x has no 'url', and the manifest no source repository and revision to build one from");
 }
+
+TEST_CASE("the token's origin: scheme, host and port together") {
+  CHECK(url_origin("https://huggingface.co/datasets/x") == "https://huggingface.co");
+  CHECK(url_origin("HTTP://127.0.0.1:8080/a") == "http://127.0.0.1:8080");
+  CHECK(url_origin("http://huggingface.co/x") != url_origin("https://huggingface.co/x"));
+  CHECK(url_origin("mirror.example").empty());
+  CHECK(url_origin("://host/x").empty());
+}
