@@ -126,10 +126,7 @@ AuditPrompts check_prompts(const std::string& dir, const std::string& relative, 
   {
     ReadRun run(items, root, jobs);
     for (std::size_t i = 0; i < items.size(); ++i) {
-      const FileReadResult* r = nullptr;
-      while ((r = run.wait(i, std::chrono::milliseconds(200))) == nullptr) {
-      }
-      const FileResult judged = judge(manifest.entries[i], *r);
+      const FileResult judged = judge(manifest.entries[i], run.wait(i));
       if (judged.status == FileStatus::ok) {
         ++out.as_published;
       } else if (judged.status == FileStatus::failed) {
@@ -249,10 +246,7 @@ Result<AuditReport> run_audit(const AuditOptions& o) {
   {
     ReadRun run(items, o.dir, o.jobs);
     for (std::size_t i = 0; i < items.size(); ++i) {
-      const FileReadResult* r = nullptr;
-      while ((r = run.wait(i, std::chrono::milliseconds(200))) == nullptr) {
-      }
-      reads[paths[i]] = *r;
+      reads[paths[i]] = run.wait(i);
     }
   }
   for (const auto& f : top->files) {

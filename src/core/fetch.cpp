@@ -51,23 +51,6 @@ std::string replace_endpoint(const std::string& url, const std::string& endpoint
   return base + std::string(rest);
 }
 
-struct Fd {
-  int fd = -1;
-  ~Fd() {
-    if (fd >= 0) ::close(fd);
-  }
-};
-
-Status write_all(int fd, std::span<const std::uint8_t> bytes) {
-  while (!bytes.empty()) {
-    const ssize_t n = ::write(fd, bytes.data(), bytes.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return Error{error_text(errno)};
-    bytes = bytes.subspan(static_cast<std::size_t>(n));
-  }
-  return {};
-}
-
 // Empty when the folder of `path` is the destination or a real folder below it
 // (no symbolic link on the way) and `path` itself, its .part and .part.etag
 // are not symbolic links; otherwise why not.

@@ -18,21 +18,6 @@
 namespace lv {
 namespace {
 
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-  int release() { return std::exchange(fd_, -1); }
-
- private:
-  int fd_;
-};
-
 }  // namespace
 
 namespace {
@@ -130,6 +115,20 @@ Status make_directories(const std::string& path) {
     if (::mkdir(built.c_str(), 0777) != 0 && errno != EEXIST) {
       return Error{fmt::format("{}: cannot create: {}", quote_name(built), error_text(errno))};
     }
+  }
+  return {};
+}
+
+Fd::~Fd() {
+  if (fd >= 0) ::close(fd);
+}
+
+Status write_all(int fd, std::span<const std::uint8_t> bytes) {
+  while (!bytes.empty()) {
+    const ssize_t n = ::write(fd, bytes.data(), bytes.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Error{error_text(errno)};
+    bytes = bytes.subspan(static_cast<std::size_t>(n));
   }
   return {};
 }

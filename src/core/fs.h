@@ -3,8 +3,10 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/result.h"
@@ -14,6 +16,21 @@ namespace lv {
 
 // Reads a whole regular file. Refuses directories and special files.
 Result<std::string> read_file(const std::string& path);
+
+// An owned file descriptor, closed when it goes out of scope.
+struct Fd {
+  int fd = -1;
+  Fd() = default;
+  explicit Fd(int f) : fd(f) {}
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  ~Fd();
+  int get() const { return fd; }
+  int release() { return std::exchange(fd, -1); }
+};
+
+// Writes all of `bytes` (retrying short writes and EINTR); the error is errno's text.
+Status write_all(int fd, std::span<const std::uint8_t> bytes);
 
 // `mkdir -p`: each missing folder of `path`, 0777 less the umask.
 Status make_directories(const std::string& path);

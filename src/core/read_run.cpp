@@ -59,6 +59,15 @@ const FileReadResult* ReadRun::wait(std::size_t i, std::chrono::milliseconds tim
   return done ? &results_[i] : nullptr;
 }
 
+const FileReadResult& ReadRun::wait(std::size_t i) {
+  if (done_[i].load(std::memory_order_acquire)) return results_[i];
+  std::unique_lock lock(mutex_);
+  waiting_for_.store(i);
+  cv_.wait(lock, [&] { return done_[i].load(); });
+  waiting_for_.store(SIZE_MAX);
+  return results_[i];
+}
+
 ReadProgress ReadRun::progress() const {
   return {files_done_.load(std::memory_order_relaxed), bytes_done_.load(std::memory_order_relaxed)};
 }

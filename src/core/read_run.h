@@ -41,6 +41,8 @@ class ReadRun {
 
   // Item i's result once it is done; nullptr if it is not done within `timeout`.
   const FileReadResult* wait(std::size_t i, std::chrono::milliseconds timeout);
+  // Item i's result, once it is done (for callers with no progress to draw).
+  const FileReadResult& wait(std::size_t i);
   ReadProgress progress() const;
 
  private:

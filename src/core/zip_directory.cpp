@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <numeric>
 
 #include "core/names.h"
 
@@ -80,6 +81,22 @@ bool apply_zip64_extra(std::span<const std::uint8_t> extra, ZipEntry& e, bool si
 bool ZipEntry::is_symlink() const { return (made_by >> 8) == 3 && ((external_attributes >> 16) & 0170000) == 0120000; }
 
 std::uint32_t ZipEntry::unix_mode() const { return (made_by >> 8) == 3 ? (external_attributes >> 16) & 07777 : 0; }
+
+std::vector<std::size_t> entries_by_offset(const ZipDirectory& dir) {
+  std::vector<std::size_t> order(dir.entries.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return dir.entries[a].header_offset < dir.entries[b].header_offset;
+  });
+  return order;
+}
+
+FlatStringMap<std::uint64_t> first_entry_by_name(const ZipDirectory& dir) {
+  FlatStringMap<std::uint64_t> first;
+  first.reserve(dir.entries.size());
+  for (std::size_t i = 0; i < dir.entries.size(); ++i) first.try_emplace(dir.entries[i].name, i);  // keeps the first
+  return first;
+}
 
 std::string zip_name_problem(std::string_view name, bool utf8_flag) {
   if (name.empty()) return "an empty name";

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/flat_map.h"
 #include "core/result.h"
 #include "core/zip_input.h"
 
@@ -54,6 +55,12 @@ struct ZipDirectory {
 // byte offset, with `kind` one of "not_a_zip", "truncated_archive",
 // "bad_central_directory", "unsupported" (split archives), "io".
 Result<ZipDirectory> read_zip_directory(ZipInput& input);
+
+// Entry indexes in the order their local headers lie in the file (ties in
+// central-directory order): the order entries are read in.
+std::vector<std::size_t> entries_by_offset(const ZipDirectory& dir);
+// The first entry of each name; keys view `dir`'s names (valid while it lives, unmoved).
+FlatStringMap<std::uint64_t> first_entry_by_name(const ZipDirectory& dir);
 
 // Why an entry name may not be extracted as it is ("an absolute path", "a '..'
 // component", "a backslash", "a NUL byte", "a drive letter", "invalid UTF-8

@@ -14,7 +14,6 @@
 #include <cerrno>
 #include <climits>
 #include <mutex>
-#include <numeric>
 #include <optional>
 #include <thread>
 
@@ -29,16 +28,6 @@ namespace {
 
 constexpr std::uint64_t kRatioFrom = 1u << 20;  // smaller entries may compress as they like
 constexpr std::size_t kClaim = 16;
-
-struct Fd {
-  int fd = -1;
-  explicit Fd(int f = -1) : fd(f) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() {
-    if (fd >= 0) ::close(fd);
-  }
-};
 
 std::pair<std::string_view, std::string_view> split_name(std::string_view name) {
   const std::size_t slash = name.rfind('/');
@@ -114,16 +103,6 @@ std::optional<std::uint32_t> crc_of_file(int dir_fd, const std::string& name, st
     if (n == 0) return crc;
     crc = static_cast<std::uint32_t>(libdeflate_crc32(crc, buf.data(), static_cast<std::size_t>(n)));
   }
-}
-
-Status write_all(int fd, std::span<const std::uint8_t> bytes) {
-  while (!bytes.empty()) {
-    ssize_t n = ::write(fd, bytes.data(), bytes.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return Error{error_text(errno)};
-    bytes = bytes.subspan(static_cast<std::size_t>(n));
-  }
-  return {};
 }
 
 // A link target that stays inside DEST from the folder `dir`: relative, no NUL,
@@ -327,11 +306,7 @@ Result<ExtractResult> extract_zip(const std::string& archive, const ExtractOptio
   std::vector<ExtractState> state(n, ExtractState::not_selected);
   std::vector<std::string> reason(n);
   if (o.only != nullptr) {
-    FlatStringMap<std::uint64_t> by_name;
-    by_name.reserve(n);
-    for (std::size_t i = 0; i < n; ++i) {
-      if (by_name.find(dir.entries[i].name).second == nullptr) by_name.try_emplace(dir.entries[i].name, i);
-    }
+    const FlatStringMap<std::uint64_t> by_name = first_entry_by_name(dir);
     StringArena seen_names;
     FlatStringMap<std::uint8_t> seen;
     for (const auto& name : *o.only) {
@@ -362,7 +337,7 @@ Result<ExtractResult> extract_zip(const std::string& archive, const ExtractOptio
   }
   std::uint64_t total = 0;
   std::vector<std::size_t> todo;
-  for (std::size_t i = 0; i < n; ++i) {
+  for (std::size_t i : entries_by_offset(dir)) {  // in file order: the order they are read in
     if (state[i] != ExtractState::written) continue;
     const ZipEntry& e = dir.entries[i];
     if (e.header_offset > dir.directory_start || e.compressed_size > dir.directory_start - e.header_offset) {
@@ -405,11 +380,6 @@ Result<ExtractResult> extract_zip(const std::string& archive, const ExtractOptio
       }
     }
   }
-  std::sort(todo.begin(), todo.end(), [&](std::size_t a, std::size_t b) {
-    return dir.entries[a].header_offset != dir.entries[b].header_offset
-               ? dir.entries[a].header_offset < dir.entries[b].header_offset
-               : a < b;
-  });
   std::vector<std::size_t> files;
   std::uint64_t compressed = 0;
   for (std::size_t i : todo) {

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <mutex>
-#include <numeric>
 #include <thread>
 
 #include "core/flat_map.h"
@@ -43,23 +42,16 @@ std::vector<bool> inside_others(const ZipDirectory& dir, const std::vector<std::
 }
 
 // Findings the central directory alone shows: duplicates, unsafe names, symlinks.
-void directory_findings(const ZipDirectory& dir, std::vector<ZipFinding>& out) {
+void directory_findings(const ZipDirectory& dir, const FlatStringMap<std::uint64_t>& first, std::vector<ZipFinding>& out) {
   if (dir.leading_bytes > 0) {
     out.push_back({ZipFindingKind::junk_before, -1, 0,
                    fmt::format("{} bytes before the first entry (a self-extractor stub, or junk)", dir.leading_bytes)});
   }
-  StringArena arena;
-  FlatStringMap<std::uint64_t> seen;
-  seen.reserve(dir.entries.size());
   for (std::size_t i = 0; i < dir.entries.size(); ++i) {
     const ZipEntry& e = dir.entries[i];
     const auto index = static_cast<std::int64_t>(i);
-    auto [key, first] = seen.find(e.name);
-    if (first != nullptr) {
-      out.push_back({ZipFindingKind::duplicate, index, e.header_offset,
-                     fmt::format("the same name as entry {}", *first)});
-    } else {
-      seen.try_emplace(arena.intern(e.name), i);
+    if (const std::uint64_t owner = *first.find(e.name).second; owner != i) {
+      out.push_back({ZipFindingKind::duplicate, index, e.header_offset, fmt::format("the same name as entry {}", owner)});
     }
     if (std::string problem = zip_name_problem(e.name, e.utf8_flag()); !problem.empty()) {
       out.push_back({ZipFindingKind::unsafe_name, index, e.header_offset, "unsafe to extract: " + problem});
@@ -73,14 +65,8 @@ void directory_findings(const ZipDirectory& dir, std::vector<ZipFinding>& out) {
 // Entries whose local header lies inside another entry's bytes: the
 // overlapping-file zip bomb, or a damaged directory. `ends[i]` is where entry
 // i's header, data and descriptor end.
-void overlap_findings(const ZipDirectory& dir, const std::vector<std::uint64_t>& ends, std::vector<ZipFinding>& out) {
-  std::vector<std::size_t> order(dir.entries.size());
-  std::iota(order.begin(), order.end(), std::size_t{0});
-  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-    return dir.entries[a].header_offset != dir.entries[b].header_offset
-               ? dir.entries[a].header_offset < dir.entries[b].header_offset
-               : a < b;
-  });
+void overlap_findings(const ZipDirectory& dir, const std::vector<std::size_t>& order, const std::vector<std::uint64_t>& ends,
+                      std::vector<ZipFinding>& out) {
   std::uint64_t reach = 0;
   std::size_t owner = 0;
   bool any = false;
@@ -151,16 +137,12 @@ void work(Shared& sh, ZipInput& input) {
   }
 }
 
-void compare_with_manifest(ZipReport& report, const Manifest& manifest, const std::vector<std::vector<Digest>>& digests) {
+void compare_with_manifest(ZipReport& report, const Manifest& manifest, const FlatStringMap<std::uint64_t>& by_name,
+                           const std::vector<std::vector<Digest>>& digests) {
   report.compared = true;
   report.manifest_name = manifest.name;
   report.malformed_manifest_lines = manifest.malformed.size();
   const ZipDirectory& dir = report.dir;
-  FlatStringMap<std::uint64_t> by_name;  // the first entry of each name
-  by_name.reserve(dir.entries.size());
-  for (std::size_t i = 0; i < dir.entries.size(); ++i) {
-    if (by_name.find(dir.entries[i].name).second == nullptr) by_name.try_emplace(dir.entries[i].name, i);
-  }
   std::vector<bool> named(dir.entries.size(), false);
   for (const ManifestEntry& m : manifest.entries) {
     auto [key, index] = by_name.find(m.path);
@@ -222,7 +204,10 @@ Result<ZipReport> test_zip(ZipInput& input, const ZipTestOptions& options) {
   for (const auto& e : d.entries) report.data_bytes = saturating_add(report.data_bytes, e.size);
 
   std::vector<ZipFinding> findings;
-  directory_findings(d, findings);
+  FlatStringMap<std::uint64_t> by_name = first_entry_by_name(d);
+  const std::vector<std::size_t> order = entries_by_offset(d);
+  directory_findings(d, by_name, findings);
+  if (options.entries == nullptr) by_name = {};  // ~30 B an entry: not held while the data are read
   std::vector<std::uint64_t> ends(n);
   std::vector<std::vector<Digest>> digests(n);
 
@@ -231,12 +216,6 @@ Result<ZipReport> test_zip(ZipInput& input, const ZipTestOptions& options) {
     // with its central name and its compressed data.
     for (std::size_t i = 0; i < n; ++i) ends[i] = estimated_end(d.entries[i]);
   } else {
-    std::vector<std::size_t> order(n);
-    std::iota(order.begin(), order.end(), std::size_t{0});
-    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-      return d.entries[a].header_offset != d.entries[b].header_offset ? d.entries[a].header_offset < d.entries[b].header_offset
-                                                                        : a < b;
-    });
     // Entries inside others are not read: their estimated ends stand.
     const std::vector<bool> skip = inside_others(d, order);
     std::vector<std::size_t> to_read;
@@ -251,11 +230,6 @@ Result<ZipReport> test_zip(ZipInput& input, const ZipTestOptions& options) {
     std::vector<AlgorithmSet> hash;
     if (!options.hash_all.empty()) hash.assign(n, options.hash_all);
     if (options.entries != nullptr) {
-      FlatStringMap<std::uint64_t> by_name;
-      by_name.reserve(n);
-      for (std::size_t i = 0; i < n; ++i) {
-        if (by_name.find(d.entries[i].name).second == nullptr) by_name.try_emplace(d.entries[i].name, i);
-      }
       for (const ManifestEntry& m : options.entries->entries) {
         auto [key, index] = by_name.find(m.path);
         if (index == nullptr || m.digests.empty()) continue;
@@ -301,7 +275,7 @@ Result<ZipReport> test_zip(ZipInput& input, const ZipTestOptions& options) {
     }
     digests = std::move(sh.digests);
   }
-  overlap_findings(d, ends, findings);
+  overlap_findings(d, order, ends, findings);
   std::stable_sort(findings.begin(), findings.end(), [](const ZipFinding& a, const ZipFinding& b) {
     return a.entry != b.entry ? a.entry < b.entry : a.kind < b.kind;
   });
@@ -328,7 +302,7 @@ Result<ZipReport> test_zip(ZipInput& input, const ZipTestOptions& options) {
   }
   report.ok = static_cast<std::uint64_t>(std::count(flagged.begin(), flagged.end(), false));
   report.findings = std::move(findings);
-  if (options.entries != nullptr) compare_with_manifest(report, *options.entries, digests);
+  if (options.entries != nullptr) compare_with_manifest(report, *options.entries, by_name, digests);
   if (!options.hash_all.empty()) report.digests = std::move(digests);
   return report;
 }
