@@ -7,6 +7,8 @@ set -euo pipefail
 export LC_ALL=C
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=bench/lib.sh
+source "$REPO/bench/lib.sh"
 
 # ---- defaults (flags below) ------------------------------------------------
 DATA_DIR=/tmp/llava-bench
@@ -68,7 +70,6 @@ EOF
 }
 
 die() { echo "bench_check: $*" >&2; exit 2; }
-need_uint() { [[ $2 =~ ^[0-9]+$ ]] || die "$1 needs a whole number, got '$2'"; }
 
 while (($#)); do
   case $1 in
@@ -93,7 +94,6 @@ done
 for s in ${SETS//,/ }; do
   [[ $s == large || $s == many || $s == mix ]] || die "unknown set '$s' (large, many, mix)"
 done
-has_set() { [[ ,$SETS, == *,$1,* ]]; }
 
 # The data must never land in the repository.
 DATA_DIR=$(realpath -m "$DATA_DIR")
@@ -195,9 +195,7 @@ gen_mix() {
 }
 
 # ---- timing -----------------------------------------------------------------
-usecs() { local t=${1/./}; echo $((10#$t)); }
 secs_since() { awk -v a="$(usecs "$1")" -v b="$(usecs "$EPOCHREALTIME")" 'BEGIN { printf "%.2f", (b - a) / 1e6 }'; }
-median() { tr ' ' '\n' | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 # other_load T0 T1 STAT0 STAT1 KIDS0 KIDS1: prints the run's wall time (s) and
 # the CPU other processes used meanwhile, in cores: all CPU time the kernel
@@ -216,14 +214,6 @@ other_load() {
 }
 
 # cpu_busy: how busy the machine is right now (other work skews the figures).
-cpu_busy() {
-  local a b
-  a=$(head -1 /proc/stat); sleep 1; b=$(head -1 /proc/stat)
-  awk -v a="$a" -v b="$b" -v n="$(nproc)" 'BEGIN {
-    split(a, x); split(b, y); t = 0; idle = (y[5] - x[5]) + (y[6] - x[6])
-    for (i = 2; i <= 9; i++) t += y[i] - x[i]
-    printf "%.0f%% of %d cores busy in the last second", 100 * (t - idle) / t, n }'
-}
 
 set_bytes() {  # total size of the files listed in DATA_DIR/SET.sha256
   (cd "$DATA_DIR/$1" && cut -c67- "$DATA_DIR/$1.sha256" | tr '\n' '\0' | du -cb --apparent-size --files0-from=- | tail -1 | cut -f1)
@@ -296,7 +286,6 @@ run_set() {
 }
 
 gb() { awk -v b="$1" 'BEGIN { printf "%.2f", b / 1e9 }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 
 # report SET FILES BYTES CMD...: the table for one set.
 report() {

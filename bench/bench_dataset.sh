@@ -6,6 +6,8 @@ set -euo pipefail
 export LC_ALL=C
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=bench/lib.sh
+source "$REPO/bench/lib.sh"
 
 # ---- defaults (flags below) ------------------------------------------------
 DATA_DIR=/tmp/llava-bench-dataset
@@ -70,7 +72,6 @@ EOF
 }
 
 die() { echo "bench_dataset: $*" >&2; exit 2; }
-need_uint() { [[ $2 =~ ^[0-9]+$ ]] || die "$1 needs a whole number, got '$2'"; }
 
 while (($#)); do
   case $1 in
@@ -170,12 +171,8 @@ else
   REWRITE_NOTE="this llava-verify has no 'rewrite' subcommand"
 fi
 
-unknown_subcommand() { grep -qiE 'subcommand is required|unknown (sub)?command|not expected|unrecognized|extraneous' "$1"; }
 
 # ---- timing -------------------------------------------------------------------
-usecs() { local t=${1/./}; echo $((10#$t)); }
-median() { tr ' ' '\n' | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 rc_ok() { [[ " ${OK_CODES[$1]:-0} " == *" $2 "* ]]; }
 
 # other_load T0 T1 STAT0 STAT1 KIDS0 KIDS1: the run's wall time (s) and the CPU
@@ -194,14 +191,6 @@ other_load() {
     }'
 }
 
-cpu_busy() {
-  local a b
-  a=$(head -1 /proc/stat); sleep 1; b=$(head -1 /proc/stat)
-  awk -v a="$a" -v b="$b" -v n="$(nproc)" 'BEGIN {
-    split(a, x); split(b, y); t = 0; idle = (y[5] - x[5]) + (y[6] - x[6])
-    for (i = 2; i <= 9; i++) t += y[i] - x[i]
-    printf "%.0f%% of %d cores busy in the last second", 100 * (t - idle) / t, n }'
-}
 
 # prepare_run CMD: untimed: delete the command's output and flush dirty pages,
 # so that no run pays for the previous one's writeback.

@@ -8,6 +8,8 @@ set -euo pipefail
 export LC_ALL=C
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=bench/lib.sh
+source "$REPO/bench/lib.sh"
 
 # ---- defaults (flags below) ------------------------------------------------
 DATA_DIR=/tmp/llava-bench-fetch
@@ -105,7 +107,6 @@ EOF
 }
 
 die() { echo "bench_fetch: $*" >&2; exit 2; }
-need_uint() { [[ $2 =~ ^[0-9]+$ ]] || die "$1 needs a whole number, got '$2'"; }
 
 while (($#)); do
   case $1 in
@@ -129,7 +130,6 @@ done
 for s in ${SETS//,/ }; do
   [[ $s == single || $s == four ]] || die "unknown set '$s' (single, four)"
 done
-has_set() { [[ ,$SETS, == *,$1,* ]]; }
 
 mkdir -p "$DATA_DIR"
 DATA_DIR=$(cd "$DATA_DIR" && pwd -P)
@@ -298,10 +298,6 @@ declare -A REF=([single]=curl [four]=lv_j1)
 declare -A TIMES MED RSS RC OTHER CORES SERVER BAD
 
 # ---- timing -------------------------------------------------------------------
-usecs() { local t=${1/./}; echo $((10#$t)); }
-median() { tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
-mb() { awk -v k="${1:-0}" 'BEGIN { printf "%.1f", k * 1024 / 1e6 }'; }
 set_bytes() { local n t=0; for n in ${SET_FILES[$1]}; do t=$((t + SIZE[$n])); done; echo "$t"; }
 
 # CPU ticks (user + system) of nginx's master and workers so far.
@@ -333,14 +329,6 @@ other_load() {
     }'
 }
 
-cpu_busy() {
-  local a b
-  a=$(head -1 /proc/stat); sleep 1; b=$(head -1 /proc/stat)
-  awk -v a="$a" -v b="$b" -v n="$(nproc)" 'BEGIN {
-    split(a, x); split(b, y); t = 0; idle = (y[5] - x[5]) + (y[6] - x[6])
-    for (i = 2; i <= 9; i++) t += y[i] - x[i]
-    printf "%.0f%% of %d cores busy in the last second", 100 * (t - idle) / t, n }'
-}
 
 # warm SET: read the set's source files into the page cache; print how much is resident.
 warm() {

@@ -7,6 +7,8 @@ set -euo pipefail
 export LC_ALL=C
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=bench/lib.sh
+source "$REPO/bench/lib.sh"
 
 # ---- defaults (flags below) ------------------------------------------------
 DATA_DIR=/tmp/llava-bench-zip
@@ -104,7 +106,6 @@ EOF
 }
 
 die() { echo "bench_zip: $*" >&2; exit 2; }
-need_uint() { [[ $2 =~ ^[0-9]+$ ]] || die "$1 needs a whole number, got '$2'"; }
 
 SETS_GIVEN=0
 while (($#)); do
@@ -135,7 +136,6 @@ for s in ${SETS//,/ }; do
   [[ $s == stored || $s == deflated || $s == list || $s == extract || $s == big ]] ||
     die "unknown set '$s' (stored, deflated, list, extract, big)"
 done
-has_set() { [[ ,$SETS, == *,$1,* ]]; }
 has_set big && BIG=1
 NEED_SMALL=0 NEED_BIG=0
 { has_set stored || has_set deflated || has_set extract || { has_set list && ((!BIG)); }; } && NEED_SMALL=1
@@ -248,13 +248,8 @@ for sub in zip extract; do
   fi
 done
 
-unknown_subcommand() { grep -qiE 'subcommand is required|unknown (sub)?command|not expected|unrecognized|extraneous' "$1"; }
 
 # ---- timing -------------------------------------------------------------------
-usecs() { local t=${1/./}; echo $((10#$t)); }
-median() { tr ' ' '\n' | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
-mb() { awk -v k="${1:-0}" 'BEGIN { printf "%.1f", k * 1024 / 1e6 }'; }
 
 # other_load T0 T1 STAT0 STAT1 KIDS0 KIDS1: the run's wall time (s) and the CPU
 # other processes used meanwhile, in cores: all CPU time the kernel counted
@@ -272,14 +267,6 @@ other_load() {
     }'
 }
 
-cpu_busy() {
-  local a b
-  a=$(head -1 /proc/stat); sleep 1; b=$(head -1 /proc/stat)
-  awk -v a="$a" -v b="$b" -v n="$(nproc)" 'BEGIN {
-    split(a, x); split(b, y); t = 0; idle = (y[5] - x[5]) + (y[6] - x[6])
-    for (i = 2; i <= 9; i++) t += y[i] - x[i]
-    printf "%.0f%% of %d cores busy in the last second", 100 * (t - idle) / t, n }'
-}
 
 # prepare_run CMD: untimed: move the command's previous output folder aside and
 # flush dirty pages, so that each run writes into an empty folder and pays for no

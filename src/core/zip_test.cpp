@@ -207,7 +207,7 @@ Result<ZipReport> test_zip(ZipInput& input, const ZipTestOptions& options) {
   FlatStringMap<std::uint64_t> by_name = first_entry_by_name(d);
   const std::vector<std::size_t> order = entries_by_offset(d);
   directory_findings(d, by_name, findings);
-  if (options.entries == nullptr) by_name = {};  // ~30 B an entry: not held while the data are read
+  if (options.entries == nullptr) by_name = {};  // not held while the data are read
   std::vector<std::uint64_t> ends(n);
   std::vector<std::vector<Digest>> digests(n);
 
