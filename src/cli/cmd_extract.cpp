@@ -41,7 +41,7 @@ Result<std::vector<std::string>> images_lacking(const ExtractCommandOptions& o, 
   stores.push_back(std::move(store.value()));
   MissingOptions options;
   options.jobs = jobs;
-  auto report = find_missing(o.records, [&]() -> Result<const StoreList*> { return &stores; }, nullptr, options);
+  auto report = find_missing(o.records, [&](bool) -> Result<const StoreList*> { return &stores; }, nullptr, options);
   if (!report) return report.error();
   return std::move(report->missing_images);
 }

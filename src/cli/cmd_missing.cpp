@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include <optional>
+#include <atomic>
 #include <thread>
 
 #include "cli/commands.h"
@@ -79,15 +80,20 @@ int run_missing(const MissingCommandOptions& o) {
   const unsigned jobs = o.jobs ? o.jobs : default_jobs();
   // The stores are listed on a thread while the record file is scanned.
   std::optional<Result<StoreList>> stores;
-  std::thread lister([&] { stores.emplace(open_stores(o.stores, StoreOptions{o.row_keys, jobs, !o.no_size_check})); });
+  std::atomic<bool> listed{false};
+  std::thread lister([&] {
+    stores.emplace(open_stores(o.stores, StoreOptions{o.row_keys, jobs, !o.no_size_check}));
+    listed.store(true, std::memory_order_release);
+  });
   struct Joiner {
     std::thread& t;
     ~Joiner() {
       if (t.joinable()) t.join();
     }
   } joiner{lister};
-  auto stores_ready = [&]() -> Result<const StoreList*> {
-    lister.join();
+  auto stores_ready = [&](bool wait) -> Result<const StoreList*> {
+    if (!wait && !listed.load(std::memory_order_acquire)) return static_cast<const StoreList*>(nullptr);
+    if (lister.joinable()) lister.join();
     if (!stores->ok()) return stores->error();
     return &stores->value();
   };

@@ -376,7 +376,7 @@ Result<AuditReport> run_audit(const AuditOptions& o) {
     }
     MissingOptions mo;
     mo.jobs = o.jobs;
-    auto found = find_missing(path, [&]() -> Result<const StoreList*> { return &stores; }, rec.meta.empty() ? nullptr : &meta, mo);
+    auto found = find_missing(path, [&](bool) -> Result<const StoreList*> { return &stores; }, rec.meta.empty() ? nullptr : &meta, mo);
     if (!found) {
       rec.error = found.error().message;
       report.reasons.push_back(fmt::format("{}: cannot be read: {}", quote_name(name), found.error().message));

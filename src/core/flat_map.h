@@ -12,16 +12,25 @@
 #include <utility>
 #include <vector>
 
+#include "core/huge_alloc.h"
+
 namespace lv {
 
 // Copies strings into large blocks; views stay valid for the arena's life.
 class StringArena {
  public:
+  StringArena() = default;
+  StringArena(const StringArena&) = delete;
+  StringArena& operator=(const StringArena&) = delete;
+  ~StringArena() {
+    for (const auto& b : blocks_) huge_deallocate(b.first, b.second);
+  }
+
   std::string_view intern(std::string_view s) {
     if (s.size() > left_) {
       std::size_t block = std::max<std::size_t>(kBlock, s.size());
-      blocks_.push_back(std::make_unique<char[]>(block));
-      next_ = blocks_.back().get();
+      blocks_.emplace_back(static_cast<char*>(huge_allocate(block)), block);
+      next_ = blocks_.back().first;
       left_ = block;
     }
     char* at = next_;
@@ -32,8 +41,8 @@ class StringArena {
   }
 
  private:
-  static constexpr std::size_t kBlock = 1 << 20;
-  std::vector<std::unique_ptr<char[]>> blocks_;
+  static constexpr std::size_t kBlock = 2 << 20;  // one huge page
+  std::vector<std::pair<char*, std::size_t>> blocks_;
   char* next_ = nullptr;
   std::size_t left_ = 0;
 };
@@ -51,10 +60,18 @@ class FlatStringMap {
   }
   std::size_t size() const { return size_; }
 
+  // The hash the table uses for `key`: callers that look up many keys compute
+  // them first and prefetch() their slots, so that the cache misses of a batch
+  // overlap instead of following one another.
+  static std::uint64_t hash(std::string_view key) { return std::hash<std::string_view>{}(key) | 1u; }
+  void prefetch(std::uint64_t h) const {
+    if (!slots_.empty()) __builtin_prefetch(&slots_[h & mask_]);
+  }
+
   // The value for `key`, inserting `value` when absent; and whether it was inserted.
-  std::pair<V*, bool> try_emplace(std::string_view key, V value) {
+  std::pair<V*, bool> try_emplace(std::string_view key, V value) { return try_emplace(key, hash(key), std::move(value)); }
+  std::pair<V*, bool> try_emplace(std::string_view key, std::uint64_t h, V value) {
     if ((size_ + 1) * 5 > slots_.size() * 4) rehash(std::max<std::size_t>(16, slots_.size() * 2));
-    const std::uint64_t h = hash(key);
     for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
       Slot& s = slots_[i];
       if (s.hash == 0) {
@@ -70,9 +87,9 @@ class FlatStringMap {
   V* get(std::string_view key) { return const_cast<V*>(find(key).second); }
 
   // The stored key and value, or nulls.
-  std::pair<std::string_view, const V*> find(std::string_view key) const {
+  std::pair<std::string_view, const V*> find(std::string_view key) const { return find(key, hash(key)); }
+  std::pair<std::string_view, const V*> find(std::string_view key, std::uint64_t h) const {
     if (size_ == 0) return {{}, nullptr};
-    const std::uint64_t h = hash(key);
     for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
       const Slot& s = slots_[i];
       if (s.hash == 0) return {{}, nullptr};
@@ -88,10 +105,8 @@ class FlatStringMap {
     V value{};
   };
 
-  static std::uint64_t hash(std::string_view key) { return std::hash<std::string_view>{}(key) | 1u; }
-
   void rehash(std::size_t capacity) {
-    std::vector<Slot> old = std::move(slots_);
+    HugeVector<Slot> old = std::move(slots_);
     slots_.assign(capacity, Slot{});
     mask_ = capacity - 1;
     for (Slot& s : old) {
@@ -102,7 +117,7 @@ class FlatStringMap {
     }
   }
 
-  std::vector<Slot> slots_;
+  HugeVector<Slot> slots_;
   std::size_t mask_ = 0;
   std::size_t size_ = 0;
 };

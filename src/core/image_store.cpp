@@ -65,11 +65,11 @@ class IndexedStore : public ImageStore {
 }  // namespace
 
 Result<std::unique_ptr<ImageStore>> open_folder_store(const std::string& path, const StoreOptions& options) {
-  auto walked = walk_files(path, WalkOptions{false, options.jobs, options.sizes});
-  if (!walked) return with_context("image folder", walked.error());
   auto store = std::make_unique<IndexedStore>(path, StoreKind::folder);
-  store->reserve(walked->files.size());
-  for (const auto& f : walked->files) store->add(f.relative, f.size);
+  auto walked = walk_each(path, WalkOptions{false, options.jobs, options.sizes},
+                          [&](std::string_view relative, std::uint64_t size) { store->add(relative, size); },
+                          [&](std::size_t entries) { store->reserve(store->size() + entries); });
+  if (!walked) return with_context("image folder", walked.error());
   return std::unique_ptr<ImageStore>(std::move(store));
 }
 
@@ -96,6 +96,11 @@ class Img2DatasetStore : public ImageStore {
   Img2DatasetStore(std::string location, const StoreOptions& options)
       : ImageStore(std::move(location)), row_keys_(options.row_keys), jobs_(options.jobs), sizes_(options.sizes) {}
   StoreKind kind() const override { return StoreKind::img2dataset; }
+
+  std::optional<StoredImage> find(std::string_view image, std::string_view url, std::uint64_t) const override {
+    return find(image, url);
+  }
+  void prefetch(std::uint64_t) const override {}
 
   std::optional<StoredImage> find(std::string_view image, std::string_view url) const override {
     if (row_keys_) {
@@ -210,9 +215,13 @@ Result<StoreKind> detect_store_kind(const std::string& path) {
 namespace lv {
 
 StoreHit find_in_stores(const StoreList& stores, std::string_view image, std::string_view url) {
+  return find_in_stores(stores, image, url, FlatStringMap<int>::hash(image));
+}
+
+StoreHit find_in_stores(const StoreList& stores, std::string_view image, std::string_view url, std::uint64_t hash) {
   StoreHit hit;
   for (std::size_t s = 0; s < stores.size(); ++s) {
-    auto found = stores[s]->find(image, url);
+    auto found = stores[s]->find(image, url, hash);
     if (!found) continue;
     if (found->size == 0) {
       hit.empty_only = true;

@@ -37,6 +37,14 @@ class ImageStore {
   // The file for a record: by its image path (folder, zip), or by its URL
   // (img2dataset). `image` is already checked and normalized.
   virtual std::optional<StoredImage> find(std::string_view image, std::string_view url) const;
+  // The same with the image's hash (FlatStringMap::hash) already computed, and
+  // a hint to load its slot ahead: for callers that look up many images in a row.
+  virtual std::optional<StoredImage> find(std::string_view image, std::string_view /*url*/, std::uint64_t hash) const {
+    auto [key, size] = files_.find(image, hash);
+    if (size == nullptr) return std::nullopt;
+    return StoredImage{key, *size};
+  }
+  virtual void prefetch(std::uint64_t hash) const { files_.prefetch(hash); }
   // img2dataset: the URL its sidecar gives for a file of the store; empty otherwise.
   virtual std::string_view url_of(std::string_view) const { return {}; }
 
@@ -95,6 +103,7 @@ struct StoreHit {
   bool empty_only = false;
 };
 StoreHit find_in_stores(const StoreList& stores, std::string_view image, std::string_view url);
+StoreHit find_in_stores(const StoreList& stores, std::string_view image, std::string_view url, std::uint64_t hash);
 
 // Opens a store given as `PATH` (kind detected) or `KIND:PATH` with KIND one
 // of folder, zip, img2dataset.

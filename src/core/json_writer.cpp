@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "core/hashing.h"
 #include "core/names.h"
 
@@ -10,6 +12,12 @@ namespace lv {
 std::string json_quote(std::string_view s) {
   std::string out = "\"";
   out.reserve(s.size() + 2);
+  // Most values (image paths, ids) are printable ASCII with nothing to escape.
+  if (std::all_of(s.begin(), s.end(), [](char c) { return c >= 0x20 && c < 0x7f && c != '"' && c != '\\'; })) {
+    out.append(s);
+    out.push_back('"');
+    return out;
+  }
   const bool utf8 = is_valid_utf8(s);
   for (std::size_t i = 0; i < s.size(); ++i) {
     auto c = static_cast<unsigned char>(s[i]);

@@ -9,12 +9,15 @@
 #include <atomic>
 #include <cstring>
 #include <algorithm>
+#include <deque>
 #include <map>
 #include <thread>
+#include <unordered_map>
 
 #include "core/file_reader.h"
 #include "core/flat_map.h"
 #include "core/fs.h"
+#include "core/huge_alloc.h"
 #include "core/records.h"
 
 namespace lv {
@@ -100,7 +103,6 @@ struct Resolution {
   ImageState state = ImageState::missing;
   int store = -1;             // index of the store that has it
   std::string_view path;      // inside that store
-  std::string detail;
 };
 
 class MissingJob {
@@ -110,13 +112,25 @@ class MissingJob {
   Status run(const std::string& path, const StoresReady& ready) {
     struct stat st{};
     if (path != "-" && ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode)) file_bytes_ = static_cast<std::uint64_t>(st.st_size);
-    auto s = scan_records(path, {}, [this](const RecordBatch& b) { return on_batch(b); });
+    auto s = scan_records(path, {}, [&](const RecordBatch& b) -> Status {
+      if (auto done = on_batch(b); !done) return done;
+      // A store that could not be opened is reported after the scan, so that
+      // which error wins does not depend on timing.
+      if (stores_ == nullptr && !stores_failed_) {
+        auto stores = ready(false);
+        stores_failed_ = !stores.ok();
+        if (stores) stores_ = stores.value();
+      }
+      if (stores_ != nullptr) resolve_new();
+      return {};
+    });
     if (!s) return s;
-    auto stores = ready();
-    if (!stores) return stores.error();
-    stores_ = stores.value();
-    report_.summary.per_store.assign(stores_->size(), 0);
-    for (std::size_t i = 0; i < keys_.size(); ++i) slots_[i] = resolve(keys_[i], absolute_[i]);
+    if (stores_ == nullptr) {
+      auto stores = ready(true);
+      if (!stores) return stores.error();
+      stores_ = stores.value();
+    }
+    resolve_new();
     if (o_.deep) deep_check();
     finish();
     return {};
@@ -125,6 +139,19 @@ class MissingJob {
   MissingReport take() { return std::move(report_); }
 
  private:
+  // Resolves the images seen since the last call, loading the store's table
+  // slot of the image kPrefetch ahead.
+  void resolve_new() {
+    report_.summary.per_store.resize(stores_->size(), 0);
+    constexpr std::size_t kPrefetch = 16;
+    const std::size_t n = keys_.size();
+    for (std::size_t i = resolved_; i < n; ++i) {
+      if (i + kPrefetch < n && !stores_->empty()) (*stores_)[0]->prefetch(hashes_[i + kPrefetch]);
+      slots_[i] = resolve(keys_[i], hashes_[i], absolute_[i]);
+    }
+    resolved_ = n;
+  }
+
   // Sizes the tables once, from the first batch's density, so that they do not
   // grow by doubling (which costs copies and peak memory). Capped: a file that
   // starts with tiny records must not make it reserve gigabytes.
@@ -136,12 +163,53 @@ class MissingJob {
     const auto expected = static_cast<std::size_t>(std::min(kCap, file_bytes_ / per_record + file_bytes_ / per_record / 8));
     images_.reserve(expected);
     keys_.reserve(expected);
+    hashes_.reserve(expected);
     pending_.reserve(expected);
     id_hashes_.reserve(expected);
   }
 
+  // One record with a usable image, between the two passes over a batch.
+  struct Candidate {
+    const Record* record;
+    std::string_view key;
+    std::uint64_t hash;
+    bool absolute;
+  };
+
+  // Two passes: the first classifies the records and hashes their images, the
+  // second looks them up, loading the table slot of the image kPrefetch ahead
+  // (the table is tens of MB: one cache miss per image, overlapped this way).
   Status on_batch(const RecordBatch& batch) {
     presize(batch);
+    candidates_.clear();
+    normalized_.clear();
+    classify(batch);
+    constexpr std::size_t kPrefetch = 16;
+    auto& sum = report_.summary;
+    for (std::size_t c = 0; c < candidates_.size(); ++c) {
+      if (c + kPrefetch < candidates_.size()) images_.prefetch(candidates_[c + kPrefetch].hash);
+      const Candidate& cand = candidates_[c];
+      std::string_view key = cand.key;
+      std::size_t slot = keys_.size();
+      if (auto [known, found] = images_.find(key, cand.hash); found != nullptr) {
+        slot = *found;
+        ++sum.duplicate_images;
+      } else {
+        key = names_.intern(key);
+        images_.try_emplace(key, cand.hash, slot);
+        keys_.push_back(key);
+        hashes_.push_back(cand.hash);
+        absolute_.push_back(cand.absolute);
+      }
+      const Record& r = *cand.record;
+      pending_.push_back({r.index, static_cast<std::uint32_t>(slot), ids_.size(), static_cast<std::uint32_t>(r.id.size())});
+      ids_.append(r.id);
+    }
+    slots_.resize(keys_.size());
+    return {};
+  }
+
+  void classify(const RecordBatch& batch) {
     auto& sum = report_.summary;
     for (const auto& r : batch.records) {
       ++sum.records;
@@ -171,24 +239,10 @@ class MissingJob {
         add_invalid(r, "'image' is " + problem);
         continue;
       }
-      std::string normalized;
       std::string_view key = r.image;
-      if (!absolute && !is_normal_path(key)) key = normalized = normalize_path(r.image);
-      std::size_t slot = keys_.size();
-      if (auto [known, found] = images_.find(key); found != nullptr) {
-        slot = *found;
-        ++sum.duplicate_images;
-      } else {
-        key = names_.intern(key);
-        images_.try_emplace(key, slot);
-        keys_.push_back(key);
-        absolute_.push_back(absolute);
-      }
-      pending_.push_back({r.index, static_cast<std::uint32_t>(slot), ids_.size(), static_cast<std::uint32_t>(r.id.size())});
-      ids_.append(r.id);
+      if (!absolute && !is_normal_path(key)) key = normalized_.emplace_back(normalize_path(r.image));
+      candidates_.push_back({&r, key, FlatStringMap<std::size_t>::hash(key), absolute});
     }
-    slots_.resize(keys_.size());
-    return {};
   }
 
   void add_invalid(const Record& r, std::string why) {
@@ -202,7 +256,7 @@ class MissingJob {
     invalid_.push_back(std::move(m));
   }
 
-  Resolution resolve(std::string_view image, bool absolute) {
+  Resolution resolve(std::string_view image, std::uint64_t hash, bool absolute) {
     Resolution res;
     if (absolute) {
       // As the trainer would open it: a regular file, where it points.
@@ -212,7 +266,7 @@ class MissingJob {
       }
       return res;
     }
-    StoreHit hit = find_in_stores(*stores_, image, meta_ != nullptr ? meta_->url_of(image) : std::string_view());
+    StoreHit hit = find_in_stores(*stores_, image, meta_ != nullptr ? meta_->url_of(image) : std::string_view(), hash);
     if (hit.store >= 0) {
       res.state = ImageState::present;
       res.store = hit.store;
@@ -244,7 +298,7 @@ class MissingJob {
     for (std::size_t i = 0; i < todo.size(); ++i) {
       if (problems[i].empty()) continue;
       todo[i].second->state = ImageState::corrupt;
-      todo[i].second->detail = std::move(problems[i]);
+      details_.emplace(static_cast<std::size_t>(todo[i].second - slots_.data()), std::move(problems[i]));
     }
   }
 
@@ -295,10 +349,10 @@ class MissingJob {
       flush_invalid_before(p.index);
       MissingRecord m;
       m.index = p.index;
-      m.id = ids_.substr(p.id_at, p.id_size);
+      m.id = std::string(std::string_view(ids_).substr(p.id_at, p.id_size));
       m.image = keys_[p.slot];
       m.state = res.state;
-      m.detail = res.detail;
+      if (auto d = details_.find(p.slot); d != details_.end()) m.detail = d->second;
       if (meta_ != nullptr) {
         if (const MetaInfo* info = meta_->find(m.image)) {
           m.url = info->url;
@@ -319,6 +373,8 @@ class MissingJob {
   };
 
   const StoreList* stores_ = nullptr;
+  std::size_t resolved_ = 0;  // slots_[0, resolved_) are resolved
+  bool stores_failed_ = false;
   const MetaIndex* meta_;
   const MissingOptions& o_;
   MissingReport report_;
@@ -326,12 +382,16 @@ class MissingJob {
   bool presized_ = false;
   StringArena names_;                    // owns the image names
   FlatStringMap<std::size_t> images_;    // image -> slot
-  std::vector<std::string_view> keys_;   // slot -> image (first-seen order)
-  std::vector<bool> absolute_;                           // slot -> checked where it points
-  std::vector<Resolution> slots_;
-  std::vector<std::size_t> id_hashes_;  // 64-bit hashes: enough to count repeated ids
-  std::string ids_;
-  std::vector<Pending> pending_;
+  HugeVector<std::string_view> keys_;   // slot -> image (first-seen order)
+  HugeVector<std::uint64_t> hashes_;    // slot -> its hash
+  std::vector<bool> absolute_;          // slot -> checked where it points
+  HugeVector<Resolution> slots_;
+  std::unordered_map<std::size_t, std::string> details_;  // slot -> why it is corrupt (--deep)
+  HugeVector<std::size_t> id_hashes_;  // 64-bit hashes: enough to count repeated ids
+  HugeString ids_;
+  HugeVector<Pending> pending_;
+  std::vector<Candidate> candidates_;     // of the batch in hand
+  std::deque<std::string> normalized_;    // keys of the batch that needed normalizing
   std::vector<MissingRecord> invalid_;
 };
 

@@ -87,7 +87,10 @@ struct MissingOptions {
 
 // Called once the record file has been scanned: the stores may still be being
 // listed on another thread meanwhile.
-using StoresReady = std::function<Result<const StoreList*>()>;
+// The stores, listed while the record file is scanned: with `wait`, blocks until
+// they are; without, answers null while they are still being listed (the scan
+// then resolves the images it has seen so far as soon as they are ready).
+using StoresReady = std::function<Result<const StoreList*>(bool wait)>;
 
 Result<MissingReport> find_missing(const std::string& records_path, const StoresReady& stores, const MetaIndex* meta,
                                    const MissingOptions& options);

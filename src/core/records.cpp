@@ -11,6 +11,10 @@
 #include <cerrno>
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "core/file_reader.h"
 #include "core/names.h"
 
@@ -217,6 +221,7 @@ class Scanner {
     }
   }
   Result<std::uint64_t> scan_element(std::uint64_t begin);
+  Result<std::uint64_t> scan_container(std::uint64_t begin);
   Status flush(std::uint64_t text_end, bool last);
   Status parse_batch(RecordBatch& batch);
 
@@ -243,6 +248,123 @@ constexpr auto kClass = [] {
   t[' '] = t['\n'] = t['\r'] = t['\t'] = kSpace;
   return t;
 }();
+
+// 64 bytes at a time: bit i of each mask is byte i of the block.
+struct BlockMasks {
+  std::uint64_t quote, backslash, open, close;
+};
+
+#if defined(__SSE2__)
+inline BlockMasks block_masks(const char* p) {
+  BlockMasks m{0, 0, 0, 0};
+  for (int k = 0; k < 4; ++k) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * k));
+    auto bits = [&](char c) {
+      return static_cast<std::uint64_t>(static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(c)))));
+    };
+    const int shift = 16 * k;
+    m.quote |= bits('"') << shift;
+    m.backslash |= bits('\\') << shift;
+    m.open |= (bits('{') | bits('[')) << shift;
+    m.close |= (bits('}') | bits(']')) << shift;
+  }
+  return m;
+}
+#else
+inline BlockMasks block_masks(const char* p) {
+  BlockMasks m{0, 0, 0, 0};
+  for (int i = 0; i < 64; ++i) {
+    const std::uint64_t bit = std::uint64_t{1} << i;
+    switch (p[i]) {
+      case '"': m.quote |= bit; break;
+      case '\\': m.backslash |= bit; break;
+      case '{': case '[': m.open |= bit; break;
+      case '}': case ']': m.close |= bit; break;
+      default: break;
+    }
+  }
+  return m;
+}
+#endif
+
+// Bit i set when an odd number of bits at or below i are set in x.
+inline std::uint64_t prefix_xor(std::uint64_t x) {
+  x ^= x << 1;
+  x ^= x << 2;
+  x ^= x << 4;
+  x ^= x << 8;
+  x ^= x << 16;
+  x ^= x << 32;
+  return x;
+}
+
+// The end of an object or array starting at `begin`, 64 bytes at a time: the
+// quotes that are not escaped delimit the strings (a prefix XOR gives the bytes
+// inside them), and the brackets outside strings are counted. The state that
+// crosses a block boundary is three numbers (inside a string, the next byte
+// escaped, the depth), so the window may be refilled between blocks.
+Result<std::uint64_t> Scanner::scan_container(std::uint64_t begin) {
+  std::uint64_t pos = begin;
+  std::int64_t depth = 0;
+  std::uint64_t in_string = 0;    // all ones inside a string
+  std::uint64_t next_escaped = 0;  // 1: the block's first byte is escaped
+  alignas(64) char tail[64];
+  const char* window = nullptr;  // byte `pos` is window[pos]; valid up to `ready`
+  std::uint64_t ready = 0;
+  for (;;) {
+    if (pos - begin > options_.max_record_bytes) {
+      return error_at(begin, fmt::format("record {} is larger than {} MB", next_index_, options_.max_record_bytes >> 20));
+    }
+    std::size_t len = 64;
+    const char* block;
+    if (pos + 64 <= ready) {
+      block = window + pos;
+    } else if (auto h = have(pos + 63); !h) {
+      return h.error();
+    } else if (h.value()) {
+      window = window_.bytes().data() - window_.base();
+      ready = window_.limit();
+      block = window + pos;
+    } else {
+      // The last bytes of the input: a padded copy, its extra bytes masked off.
+      if (pos >= window_.limit()) return error_at(pos, fmt::format("the file ends inside record {} (truncated?)", next_index_));
+      len = static_cast<std::size_t>(window_.limit() - pos);
+      std::memset(tail, ' ', sizeof tail);
+      std::memcpy(tail, window_.bytes().data() + (pos - window_.base()), len);
+      block = tail;
+    }
+    BlockMasks m = block_masks(block);
+    // Escaped bytes: each backslash that is not itself escaped escapes the next byte.
+    std::uint64_t escaped = next_escaped;
+    next_escaped = 0;
+    for (std::uint64_t b = m.backslash & ~escaped; b != 0;) {
+      const int i = __builtin_ctzll(b);
+      b &= b - 1;
+      if (i == 63) {
+        next_escaped = 1;
+        break;
+      }
+      const std::uint64_t follower = std::uint64_t{1} << (i + 1);
+      escaped |= follower;
+      b &= ~follower;
+    }
+    const std::uint64_t inside = prefix_xor(m.quote & ~escaped) ^ in_string;
+    in_string = static_cast<std::uint64_t>(0) - (inside >> 63);
+    std::uint64_t brackets = (m.open | m.close) & ~inside;
+    if (len < 64) brackets &= (std::uint64_t{1} << len) - 1;
+    while (brackets != 0) {
+      const int i = __builtin_ctzll(brackets);
+      brackets &= brackets - 1;
+      if ((m.open >> i) & 1) {
+        ++depth;
+      } else if (--depth == 0) {
+        return pos + static_cast<std::uint64_t>(i) + 1;
+      }
+    }
+    if (len < 64) return error_at(pos + len, fmt::format("the file ends inside record {} (truncated?)", next_index_));
+    pos += 64;
+  }
+}
 
 // Finds the end of the top-level element starting at `begin`: strings are
 // skipped with memchr, brackets counted (no recursion, so nesting depth costs
@@ -330,8 +452,12 @@ Status Scanner::run() {
   bool closed = window_.at(pos) == ']';
   while (!closed) {
     std::uint64_t begin = pos;
-    auto end = scan_element(begin);
+    const char open = window_.at(pos);
+    auto end = open == '{' || open == '[' ? scan_container(begin) : scan_element(begin);
     if (!end) return end.error();
+    if (end.value() == begin) {  // `[,` or `,,`: no value where a record should start
+      return error_at(begin, fmt::format("expected record {}, found '{}'", next_index_, window_.at(begin)));
+    }
     if (end.value() - begin > options_.max_record_bytes) {
       return error_at(begin, fmt::format("record {} is larger than {} MB", next_index_, options_.max_record_bytes >> 20));
     }

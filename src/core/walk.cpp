@@ -9,6 +9,9 @@
 
 #include <algorithm>
 #include <atomic>
+#include <climits>
+#include <cstring>
+#include <mutex>
 #include <cerrno>
 #include <thread>
 
@@ -20,13 +23,25 @@ namespace {
 
 constexpr std::size_t kParallelFrom = 4096;  // entries in one folder
 
-struct Entry {
-  std::string name;
-  unsigned char type;  // d_type
+// One folder's entries: names packed in one buffer (a folder of 500K images
+// would otherwise cost 500K small allocations), with their d_type.
+struct Listing {
+  std::string names;
+  std::vector<std::uint32_t> ends;  // names[end(i-1), ends[i]) is entry i
+  std::vector<unsigned char> types;
+  std::string_view name(std::size_t i) const {
+    const std::size_t from = i == 0 ? 0 : ends[i - 1];
+    return std::string_view(names).substr(from, ends[i] - from);
+  }
+  std::size_t size() const { return ends.size(); }
 };
+
+enum Kind : signed char { kSkip = 0, kFile = 1, kFolder = 2, kProblem = -1 };
 
 struct Walker {
   const WalkOptions& options;
+  const FileVisitor& visit;
+  const std::function<void(std::size_t)>& listed;
   WalkResult& out;
 
   // Lists one folder (owning `dir_fd`), sizes its entries, then descends.
@@ -37,51 +52,66 @@ struct Walker {
       ::close(dir_fd);
       return;
     }
-    std::vector<Entry> entries;
+    Listing list;
     while (dirent* d = ::readdir(dir)) {
       std::string_view name = d->d_name;
       if (name == "." || name == "..") continue;
-      entries.push_back({std::string(name), d->d_type});
+      list.names.append(name);
+      list.ends.push_back(static_cast<std::uint32_t>(list.names.size()));
+      list.types.push_back(d->d_type);
     }
-    std::vector<std::string> subdirs;
-    std::vector<std::size_t> files;  // indexes of entries that are files
-    std::vector<std::uint64_t> sizes(entries.size(), 0);
-    std::vector<int> kinds(entries.size(), 0);  // 0 skip, 1 file, 2 folder
-    std::vector<std::string> notes(entries.size());
+    const std::size_t n = list.size();
+    if (listed) listed(n);
+    std::vector<std::uint64_t> sizes(n, 0);
+    std::vector<signed char> kinds(n, kSkip);
+    std::mutex notes_lock;
+    std::vector<std::pair<std::size_t, std::string>> notes;  // (entry, sentence): rare
+    auto note = [&](std::size_t i, std::string text) {
+      std::lock_guard<std::mutex> g(notes_lock);
+      notes.emplace_back(i, std::move(text));
+    };
     auto classify = [&](std::size_t i) {
-      const Entry& e = entries[i];
+      char path[NAME_MAX + 1];
+      const std::string_view name = list.name(i);
+      if (name.size() > NAME_MAX) {
+        note(i, fmt::format("{}: name too long", join_path(shown, name)));
+        kinds[i] = kProblem;
+        return;
+      }
+      std::memcpy(path, name.data(), name.size());
+      path[name.size()] = '\0';
       struct stat st{};
-      if (::fstatat(dir_fd, e.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
-        notes[i] = fmt::format("{}: {}", join_path(shown, e.name), error_text(errno));
-        kinds[i] = -1;  // a problem
+      if (::fstatat(dir_fd, path, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+        note(i, fmt::format("{}: {}", join_path(shown, name), error_text(errno)));
+        kinds[i] = kProblem;
         return;
       }
       if (S_ISDIR(st.st_mode)) {
-        kinds[i] = 2;
+        kinds[i] = kFolder;
       } else if (S_ISREG(st.st_mode)) {
-        kinds[i] = 1;
+        kinds[i] = kFile;
         sizes[i] = static_cast<std::uint64_t>(st.st_size);
       } else if (S_ISLNK(st.st_mode)) {
-        if (::fstatat(dir_fd, e.name.c_str(), &st, 0) != 0) {
-          notes[i] = fmt::format("{}: symbolic link to nothing readable ({})", join_path(shown, e.name), error_text(errno));
+        if (::fstatat(dir_fd, path, &st, 0) != 0) {
+          note(i, fmt::format("{}: symbolic link to nothing readable ({})", join_path(shown, name), error_text(errno)));
         } else if (S_ISREG(st.st_mode)) {
-          kinds[i] = 1;
+          kinds[i] = kFile;
           sizes[i] = static_cast<std::uint64_t>(st.st_size);
         } else {
-          notes[i] = fmt::format("{}: symbolic link to a folder or special file, not followed", join_path(shown, e.name));
+          note(i, fmt::format("{}: symbolic link to a folder or special file, not followed", join_path(shown, name)));
         }
       } else {
-        notes[i] = fmt::format("{}: not a regular file (FIFO, socket or device)", join_path(shown, e.name));
+        note(i, fmt::format("{}: not a regular file (FIFO, socket or device)", join_path(shown, name)));
       }
     };
     // Folders known from d_type need no stat (nor files, when no size is
     // asked for); everything else is sized.
     std::vector<std::size_t> to_stat;
-    for (std::size_t i = 0; i < entries.size(); ++i) {
-      if (entries[i].type == DT_DIR) {
-        kinds[i] = 2;
-      } else if (entries[i].type == DT_REG && !options.sizes) {
-        kinds[i] = 1;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (list.types[i] == DT_DIR) {
+        kinds[i] = kFolder;
+      } else if (list.types[i] == DT_REG && !options.sizes) {
+        kinds[i] = kFile;
         sizes[i] = kSizeUnknown;
       } else {
         to_stat.push_back(i);
@@ -100,23 +130,28 @@ struct Walker {
     work();
     for (auto& t : threads) t.join();
 
-    for (std::size_t i = 0; i < entries.size(); ++i) {
-      std::string rel = prefix.empty() ? entries[i].name : prefix + "/" + entries[i].name;
-      switch (kinds[i]) {
-        case 1: out.files.push_back({std::move(rel), sizes[i]}); break;
-        case 2: subdirs.push_back(std::move(entries[i].name)); break;
-        case -1: out.problems.push_back(std::move(notes[i])); break;
-        default: out.skipped.push_back(std::move(notes[i])); break;
+    for (auto& [i, text] : notes) (kinds[i] == kProblem ? out.problems : out.skipped).push_back(std::move(text));
+    std::vector<std::string_view> subdirs;
+    std::string rel = prefix;
+    if (!rel.empty()) rel += '/';
+    const std::size_t rel_base = rel.size();
+    for (std::size_t i = 0; i < n; ++i) {
+      if (kinds[i] == kFolder) {
+        subdirs.push_back(list.name(i));
+      } else if (kinds[i] == kFile) {
+        rel.resize(rel_base);
+        rel.append(list.name(i));
+        visit(rel, sizes[i]);
       }
     }
-    for (const auto& name : subdirs) {
-      int fd = ::openat(dir_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-      std::string rel = prefix.empty() ? name : prefix + "/" + name;
+    for (std::string_view name : subdirs) {
+      const std::string child(name);
+      int fd = ::openat(dir_fd, child.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
       if (fd < 0) {
-        out.problems.push_back(fmt::format("{}: {}", join_path(shown, name), error_text(errno)));
+        out.problems.push_back(fmt::format("{}: {}", join_path(shown, child), error_text(errno)));
         continue;
       }
-      walk(fd, rel, join_path(shown, name));
+      walk(fd, prefix.empty() ? child : prefix + "/" + child, join_path(shown, child));
     }
     ::closedir(dir);
   }
@@ -124,17 +159,29 @@ struct Walker {
 
 }  // namespace
 
-Result<WalkResult> walk_files(const std::string& root, const WalkOptions& options) {
+Result<WalkResult> walk_each(const std::string& root, const WalkOptions& options, const FileVisitor& visit,
+                             const std::function<void(std::size_t)>& listed) {
   int fd = ::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return Error{fmt::format("'{}': {}", root, error_text(errno))};
   WalkResult out;
-  Walker{options, out}.walk(fd, "", root);
+  Walker{options, visit, listed, out}.walk(fd, "", root);
+  std::sort(out.problems.begin(), out.problems.end());
+  std::sort(out.skipped.begin(), out.skipped.end());
+  return out;
+}
+
+Result<WalkResult> walk_files(const std::string& root, const WalkOptions& options) {
+  std::vector<WalkedFile> files;
+  auto walked = walk_each(root, options, [&](std::string_view relative, std::uint64_t size) {
+    files.push_back({std::string(relative), size});
+  });
+  if (!walked) return walked.error();
+  WalkResult out = std::move(walked.value());
+  out.files = std::move(files);
   if (options.sort) {
     std::sort(out.files.begin(), out.files.end(),
               [](const WalkedFile& a, const WalkedFile& b) { return a.relative < b.relative; });
   }
-  std::sort(out.problems.begin(), out.problems.end());
-  std::sort(out.skipped.begin(), out.skipped.end());
   return out;
 }
 

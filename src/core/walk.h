@@ -5,7 +5,9 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/result.h"
@@ -39,5 +41,15 @@ struct WalkOptions {
 };
 
 Result<WalkResult> walk_files(const std::string& root, const WalkOptions& options = {});
+
+// The same, handing each file to `visit` instead of collecting them (in listing
+// order, whatever `sort` says; the view lives for the call): for the image
+// stores, which index half a million names and need no copy of each. The
+// result's `files` stays empty.
+// `listed`, when given, hears how many entries each folder has before its files
+// are visited (to size a table once).
+using FileVisitor = std::function<void(std::string_view relative, std::uint64_t size)>;
+Result<WalkResult> walk_each(const std::string& root, const WalkOptions& options, const FileVisitor& visit,
+                             const std::function<void(std::size_t entries)>& listed = nullptr);
 
 }  // namespace lv

@@ -98,6 +98,59 @@ TEST_CASE("batches partition the file, whatever the batch and read sizes") {
   }
 }
 
+// Strings full of escaped quotes, runs of backslashes and brackets, at every
+// alignment to the scanner's 64-byte blocks and its read blocks: the spans are
+// known by construction, and must come back exactly.
+TEST_CASE("record spans with escapes and brackets in strings, across blocks and reads") {
+  std::uint64_t seed = 0x9e3779b97f4a7c15ULL;
+  auto next = [&](std::uint64_t n) {
+    seed ^= seed << 13;
+    seed ^= seed >> 7;
+    seed ^= seed << 17;
+    return seed % n;
+  };
+  auto random_string = [&] {
+    static const char* const pieces[] = {"\\\\", "\\\"", "\\\\\\\"", "\\n", "{", "}", "[", "]", "a", "bb", "\\u00e9", "é", ",", " "};
+    std::string out = "\"";
+    for (std::uint64_t k = next(40); k > 0; --k) out += pieces[next(std::size(pieces))];
+    return out + "\"";
+  };
+  for (int round = 0; round < 20; ++round) {
+    CAPTURE(round);
+    std::string text = "[" + std::string(next(70), ' ');
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> spans;
+    const std::uint64_t n = 1 + next(30);
+    for (std::uint64_t i = 0; i < n; ++i) {
+      if (i > 0) text += "," + std::string(next(3), '\n');
+      std::string rec = "{\"id\": " + random_string() + ", \"image\": \"img" + std::to_string(i) + ".jpg\"";
+      for (std::uint64_t k = next(4); k > 0; --k) {
+        rec += ", \"k" + std::to_string(k) + "\": [" + random_string() + ", {\"x\": " + random_string() + "}, []]";
+      }
+      rec += "}";
+      spans.emplace_back(text.size(), text.size() + rec.size());
+      text += rec;
+    }
+    text += "\n]\n";
+    for (std::size_t block : {1, 5, 64, 100, 1 << 20}) {
+      CAPTURE(block);
+      test::TempDir dir;
+      Scanned out;
+      ScanOptions o;
+      o.batch_bytes = 1 + next(300);
+      o.read_block = block;
+      auto st = scan_records(dir.write("chat.json", text), o, [&](const RecordBatch& b) { return collect(out, b); });
+      REQUIRE(st.ok());
+      REQUIRE(out.records.size() == n);
+      CHECK(out.rejoined == text);
+      for (std::uint64_t i = 0; i < n; ++i) {
+        CHECK(out.records[i].begin == spans[i].first);
+        CHECK(out.records[i].end == spans[i].second);
+        CHECK(out.images[i] == "img" + std::to_string(i) + ".jpg");
+      }
+    }
+  }
+}
+
 TEST_CASE("metadata fields on request") {
   ScanOptions o;
   o.extra_fields = true;
