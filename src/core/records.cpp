@@ -515,9 +515,6 @@ Status Scanner::parse_batch(RecordBatch& batch) {
   const std::uint64_t first = spans_.front().first;
   const std::uint64_t last_end = spans_.back().second;
   std::string_view body = window_.slice(first, last_end);
-  if (!simdjson::validate_utf8(body.data(), body.size())) {
-    return error_at(first + std::min(first_invalid_utf8(body), body.size()), "invalid UTF-8");
-  }
   // simdjson reads a padded copy: '[' + the records and their separators + ']'.
   padded_.resize(body.size() + 2 + simdjson::SIMDJSON_PADDING);
   padded_[0] = '[';
@@ -531,7 +528,12 @@ Status Scanner::parse_batch(RecordBatch& batch) {
     std::uint64_t at = where ? offset_of(where) : first;
     return error_at(std::clamp(at, first, last_end), fmt::format("invalid JSON: {}", simdjson::error_message(e)));
   };
-  if (auto e = parser_.iterate(json).get(doc)) return fail(e, nullptr);
+  // simdjson's first stage checks the UTF-8 of the whole batch; where it
+  // fails, find the first bad byte ourselves (it does not say).
+  if (auto e = parser_.iterate(json).get(doc)) {
+    if (e == simdjson::UTF8_ERROR) return error_at(first + std::min(first_invalid_utf8(body), body.size()), "invalid UTF-8");
+    return fail(e, nullptr);
+  }
   od::array array;
   if (auto e = doc.get_array().get(array)) return fail(e, nullptr);
 
