@@ -12,6 +12,7 @@ packages=(
   zip unzip time coreutils python3
   nginx openssl                         # the loopback servers of the fetch tests
   chromium fonts-liberation             # renders report.html in the audit test
+  clang libclang-rt-14-dev              # libFuzzer and sanitizer runtimes (fuzz/run.sh)
 )
 
 missing=()

@@ -18,9 +18,11 @@ std::string default_zip_dest(const std::string& zip) {
   return dest;
 }
 
+// Out: anything with `Status write(std::string_view)` (AtomicFile, StringOut).
+template <class Out>
 class Rewriter {
  public:
-  Rewriter(const RewriteOptions& o, AtomicFile& out) : o_(o), out_(out) {}
+  Rewriter(const RewriteOptions& o, Out& out) : o_(o), out_(out) {}
 
   Status on_batch(const RecordBatch& b) {
     const char* base = b.text.data();
@@ -126,18 +128,35 @@ class Rewriter {
   }
 
   const RewriteOptions& o_;
-  AtomicFile& out_;
+  Out& out_;
   RewriteStats stats_;
   std::string carry_;
   bool kept_any_ = false;
 };
 
+struct StringOut {
+  std::string& s;
+  Status write(std::string_view data) {
+    s.append(data);
+    return {};
+  }
+};
+
 }  // namespace
+
+Result<RewriteStats> rewrite_records_in(std::string_view text, std::string_view name, const RewriteOptions& options,
+                                        std::string& out) {
+  StringOut sink{out};
+  Rewriter<StringOut> rewriter(options, sink);
+  auto s = scan_records_in(text, name, options.scan, [&](const RecordBatch& b) { return rewriter.on_batch(b); });
+  if (!s) return s.error();
+  return rewriter.stats();
+}
 
 Result<RewriteStats> rewrite_records(const std::string& in, const std::string& out, const RewriteOptions& options) {
   auto file = AtomicFile::create(out);
   if (!file) return file.error();
-  Rewriter rewriter(options, file.value());
+  Rewriter<AtomicFile> rewriter(options, file.value());
   auto s = scan_records(in, options.scan, [&](const RecordBatch& b) { return rewriter.on_batch(b); });
   if (!s) return s.error();  // the temporary file is removed
   if (auto c = file->commit(); !c) return c.error();

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/image_store.h"
@@ -44,5 +45,9 @@ struct RewriteStats {
 // Reads `in` and writes the result to `out` through a temporary file that is
 // renamed into place only when complete (`out` may be `in` itself).
 Result<RewriteStats> rewrite_records(const std::string& in, const std::string& out, const RewriteOptions& options);
+// The same over bytes in memory (tests, fuzzing): the result is appended to `out`
+// (partial when an Error is returned); `name` is how errors name the input.
+Result<RewriteStats> rewrite_records_in(std::string_view text, std::string_view name, const RewriteOptions& options,
+                                        std::string& out);
 
 }  // namespace lv

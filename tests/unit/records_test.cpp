@@ -194,6 +194,9 @@ TEST_CASE("malformed files: the byte offset, the line and the problem") {
   CHECK(message("[{\"a\": 1},\n]") == "chat.json: byte 11 (line 2): a trailing comma after the last record");
   CHECK(message("[{\"a\": 1} {\"b\": 2}]") == "chat.json: byte 10 (line 1): expected ',' or ']' after record 0");
   CHECK(message("[{\"a\": 1}] x") == "chat.json: byte 11 (line 1): content after the end of the array");
+  // Found by the records fuzzer: empty elements were accepted, record numbers skipped.
+  CHECK(message("[{\"image\":\"a.jpg\"},,{\"image\":\"b.jpg\"}]") == "chat.json: byte 19 (line 1): expected record 1, found ','");
+  CHECK(message("[,{\"a\": 1}]") == "chat.json: byte 1 (line 1): expected record 0, found ','");
   CHECK(message("[{\"a\": \"caf\xC3\"}]") == "chat.json: byte 11 (line 1): invalid UTF-8");
   std::string deep(5000, '[');
   deep = "[{\"a\": " + deep + std::string(5000, ']') + "}]";
