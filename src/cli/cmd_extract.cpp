@@ -15,22 +15,6 @@
 namespace lv::cli {
 namespace {
 
-// Names one per line; blank lines skipped, a trailing CR dropped (lists made on Windows).
-Result<std::vector<std::string>> read_name_list(const std::string& path) {
-  auto text = read_file(path);
-  if (!text) return with_context(quote_name(path), text.error());
-  std::vector<std::string> names;
-  std::string_view rest = *text;
-  while (!rest.empty()) {
-    std::size_t nl = rest.find('\n');
-    std::string_view line = rest.substr(0, nl);
-    rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (!line.empty()) names.emplace_back(line);
-  }
-  return names;
-}
-
 // The images the record file names that the folder lacks (missing, empty or corrupt).
 Result<std::vector<std::string>> images_lacking(const ExtractCommandOptions& o, unsigned jobs) {
   const std::string& folder = o.images.empty() ? o.dest : o.images;

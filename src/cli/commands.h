@@ -107,6 +107,30 @@ struct FetchCommandOptions {
 };
 int run_fetch(const FetchCommandOptions& options);
 
+struct ProbeCommandOptions {
+  std::string meta;
+  std::string only;         // names, one per line (missing --list)
+  std::string json, csv;
+  std::string state;
+  std::string dest;         // with --fetch-missing
+  bool fetch_missing = false;
+  std::string placeholders;
+  std::vector<std::string> resolve;
+  std::vector<std::string> url_map;  // FROM=TO
+  std::string cacert;
+  std::string user_agent;
+  unsigned parallel = 64;
+  unsigned per_host = 8;
+  double connect_timeout = 10;
+  double timeout = 30;
+  unsigned retries = 2;
+  double retry_delay = 0.2;
+  long max_redirects = 5;
+  bool ignore_robots = false;
+  bool no_progress = false;
+};
+int run_probe(const ProbeCommandOptions& options);
+
 struct RefreshCommandOptions {
   std::string manifest;
   std::string output;  // default: the manifest itself

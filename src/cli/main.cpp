@@ -194,6 +194,51 @@ void add_fetch(CLI::App& app, FetchCommandOptions& o) {
   add_network(cmd, o.net);
 }
 
+void add_probe(CLI::App& app, ProbeCommandOptions& o) {
+  auto* cmd = app.add_subcommand("probe", "Check which image URLs of a metadata file still answer with an image");
+  cmd->footer(
+      "Reads the url of each record (metadata.json, blip_laion_cc_sbu_558k_meta.json, any array\n"
+      "of records with a url) and asks each server for the first bytes of the image (a Range\n"
+      "request; a server that ignores it is cut off after them). Classes: ok, not_found,\n"
+      "forbidden, server_error, timeout, connection_failed, not_image, placeholder, opted_out\n"
+      "(X-Robots-Tag noai, noimageai, noindex or noimageindex, as img2dataset honours them).\n"
+      "5xx, 429, timeouts and connection failures are retried with backoff. With --fetch-missing,\n"
+      "the reachable images are downloaded whole into DEST under their image name (temporary\n"
+      "name, checked, then renamed); files already there are not requested.\n\n"
+      "Exit status: 0 every URL ok, 1 some are not, 2 could not run.");
+  cmd->add_option("META", o.meta, "Metadata: a JSON array of records with url, image and id")->required();
+  cmd->add_option("--only", o.only, "Only the images named in FILE, one per line (e.g. missing --list)")->type_name("FILE");
+  cmd->add_option("--json", o.json, "Write the report as JSON to FILE ('-': standard output)")->type_name("FILE");
+  cmd->add_option("--csv", o.csv, "Write the URLs that are not ok as CSV to FILE")->type_name("FILE");
+  cmd->add_flag("--fetch-missing", o.fetch_missing, "Download the images that answer into --dest");
+  cmd->add_option("-d,--dest", o.dest, "Where --fetch-missing writes (created if needed)")->type_name("DIR");
+  cmd->add_option("--state", o.state, "Record each result in FILE; a re-run with it skips what is done")->type_name("FILE");
+  cmd->add_option("--parallel", o.parallel, "Transfers in flight")->type_name("N")->capture_default_str()
+      ->check(CLI::Range(1u, 4096u));
+  cmd->add_option("--per-host", o.per_host, "Transfers in flight to one host")->type_name("N")->capture_default_str()
+      ->check(CLI::Range(1u, 4096u));
+  cmd->add_option("--connect-timeout", o.connect_timeout, "Seconds to connect")->type_name("SECONDS")->capture_default_str()
+      ->check(CLI::Range(0.001, 3600.0));
+  cmd->add_option("--timeout", o.timeout, "Seconds for a whole transfer")->type_name("SECONDS")->capture_default_str()
+      ->check(CLI::Range(0.001, 86400.0));
+  cmd->add_option("--retries", o.retries, "Retries after the first attempt")->type_name("N")->capture_default_str()
+      ->check(CLI::Range(0u, 20u));
+  cmd->add_option("--retry-delay", o.retry_delay, "Seconds before the first retry (doubled each time, with jitter)")
+      ->type_name("SECONDS")->capture_default_str()->check(CLI::Range(0.0, 600.0));
+  cmd->add_option("--max-redirects", o.max_redirects, "Redirects followed")->type_name("N")->capture_default_str()
+      ->check(CLI::Range(0L, 50L));
+  cmd->add_option("--resolve", o.resolve, "HOST:PORT:ADDR, as curl's --resolve (repeatable)")->type_name("ENTRY")
+      ->allow_extra_args(false);
+  cmd->add_option("--url-map", o.url_map, "FROM=TO: replace the URL prefix FROM by TO (repeatable; mirrors)")
+      ->type_name("MAP")->allow_extra_args(false);
+  cmd->add_option("--placeholders", o.placeholders, "Known placeholder images: lines \"SIZE SHA256 [LABEL]\"")
+      ->type_name("FILE");
+  cmd->add_flag("--ignore-robots", o.ignore_robots, "Do not classify X-Robots-Tag opt-outs");
+  cmd->add_option("--user-agent", o.user_agent, "The User-Agent header (default: llava-verify/VERSION)")->type_name("TEXT");
+  cmd->add_option("--cacert", o.cacert, "Trust the CA certificates in FILE too")->type_name("FILE");
+  cmd->add_flag("--no-progress", o.no_progress, "No progress line on a terminal");
+}
+
 void add_audit(CLI::App& app, AuditCommandOptions& o, double& max_fraction) {
   auto* cmd = app.add_subcommand("audit", "Check what a folder holds of the LLaVA release: the pre-training check and CI gate");
   cmd->footer(
@@ -277,6 +322,8 @@ int main(int argc, char** argv) {
   add_extract(app, extract);
   FetchCommandOptions fetch;
   add_fetch(app, fetch);
+  ProbeCommandOptions probe;
+  add_probe(app, probe);
   AuditCommandOptions audit;
   double audit_max_fraction = -1;
   add_audit(app, audit, audit_max_fraction);
@@ -318,6 +365,12 @@ int main(int argc, char** argv) {
       code = run_audit(audit);
     } else if (app.got_subcommand("fetch")) {
       code = run_fetch(fetch);
+    } else if (app.got_subcommand("probe")) {
+      if (probe.fetch_missing != !probe.dest.empty()) {
+        diag("probe: --fetch-missing and --dest go together");
+        return kExitError;
+      }
+      code = run_probe(probe);
     } else if (app.get_subcommand("manifest")->got_subcommand("refresh")) {
       code = run_manifest_refresh(refresh);
     } else if (app.got_subcommand("extract")) {

@@ -123,6 +123,11 @@ Fd::~Fd() {
   if (fd >= 0) ::close(fd);
 }
 
+void Fd::reset(int f) {
+  if (fd >= 0 && fd != f) ::close(fd);
+  fd = f;
+}
+
 Status write_all(int fd, std::span<const std::uint8_t> bytes) {
   while (!bytes.empty()) {
     const ssize_t n = ::write(fd, bytes.data(), bytes.size());
@@ -131,6 +136,60 @@ Status write_all(int fd, std::span<const std::uint8_t> bytes) {
     bytes = bytes.subspan(static_cast<std::size_t>(n));
   }
   return {};
+}
+
+DestFolders::~DestFolders() {
+  if (last_fd_ >= 0) ::close(last_fd_);
+}
+
+Result<int> DestFolders::open(std::string_view dir) {
+  if (dir.empty() || dir == ".") return root_;
+  if (last_fd_ >= 0 && dir == last_) return last_fd_;
+  if (last_fd_ >= 0) ::close(last_fd_);
+  last_fd_ = -1;
+  int fd = root_;
+  std::size_t pos = 0;
+  while (pos <= dir.size()) {
+    std::size_t slash = dir.find('/', pos);
+    if (slash == std::string_view::npos) slash = dir.size();
+    const std::string part(dir.substr(pos, slash - pos));
+    pos = slash + 1;
+    if (part.empty() || part == ".") continue;
+    if (::mkdirat(fd, part.c_str(), 0777) != 0 && errno != EEXIST) {
+      const int err = errno;
+      if (fd != root_) ::close(fd);
+      return Error{fmt::format("cannot create folder {}: {}", quote_name(dir.substr(0, slash)), error_text(err))};
+    }
+    const int next = ::openat(fd, part.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    const int err = errno;
+    if (fd != root_) ::close(fd);
+    if (next < 0) {
+      if (err == ELOOP || err == ENOTDIR) {
+        return Error{fmt::format("{} is a symbolic link or not a folder: not followed", quote_name(dir.substr(0, slash)))};
+      }
+      return Error{fmt::format("cannot open folder {}: {}", quote_name(dir.substr(0, slash)), error_text(err))};
+    }
+    fd = next;
+  }
+  if (fd == root_) return root_;  // only "." parts
+  last_.assign(dir);
+  last_fd_ = fd;
+  return fd;
+}
+
+Result<std::vector<std::string>> read_name_list(const std::string& path) {
+  auto text = read_file(path);
+  if (!text) return with_context(quote_name(path), text.error());
+  std::vector<std::string> names;
+  std::string_view rest = *text;
+  while (!rest.empty()) {
+    std::size_t nl = rest.find('\n');
+    std::string_view line = rest.substr(0, nl);
+    rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (!line.empty()) names.emplace_back(line);
+  }
+  return names;
 }
 
 }  // namespace lv

@@ -27,6 +27,7 @@ struct Fd {
   ~Fd();
   int get() const { return fd; }
   int release() { return std::exchange(fd, -1); }
+  void reset(int f = -1);  // closes the one held
 };
 
 // Writes all of `bytes` (retrying short writes and EINTR); the error is errno's text.
@@ -41,6 +42,10 @@ Result<std::string> read_stream(int fd);
 // fsync'd, then renamed. On failure nothing is left under either name.
 Status write_file_atomic(const std::string& path, std::string_view data);
 
+// Names one per line (`missing --list`, `--only`); blank lines skipped, a
+// trailing CR dropped (lists made on Windows).
+Result<std::vector<std::string>> read_name_list(const std::string& path);
+
 // `root` joined with `name`, unless `name` is absolute or root is empty.
 std::string join_path(std::string_view root, std::string_view name);
 // Lexically normal form: no ".", no "a/..", no doubled or trailing slashes.
@@ -48,5 +53,26 @@ std::string normalize_path(std::string_view path);
 // True when normalize_path would return `path` unchanged (the common case, so
 // callers can skip the copy). May say false for some paths that are normal.
 bool is_normal_path(std::string_view path);
+
+// The folders of a destination (`extract --dest`, `probe --dest`) that one
+// thread writes into, opened one component at a time with O_NOFOLLOW: a
+// symbolic link already in DEST is never followed. The last folder stays open
+// (files tend to come grouped by folder).
+class DestFolders {
+ public:
+  explicit DestFolders(int root) : root_(root) {}
+  ~DestFolders();
+  DestFolders(const DestFolders&) = delete;
+  DestFolders& operator=(const DestFolders&) = delete;
+
+  // The folder `dir` ("" is DEST), created as needed; or why not. DEST's own
+  // descriptor is never cached here, so never closed here.
+  Result<int> open(std::string_view dir);
+
+ private:
+  int root_;
+  std::string last_;
+  int last_fd_ = -1;
+};
 
 }  // namespace lv

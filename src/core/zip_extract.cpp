@@ -35,61 +35,6 @@ std::pair<std::string_view, std::string_view> split_name(std::string_view name) 
   return {name.substr(0, slash), name.substr(slash + 1)};
 }
 
-// The folders of DEST one worker writes into, opened one component at a time
-// with O_NOFOLLOW: a symbolic link already in DEST is never followed. The last
-// folder stays open (entries come grouped by folder).
-class Folders {
- public:
-  explicit Folders(int root) : root_(root) {}
-  ~Folders() {
-    if (last_fd_ >= 0) ::close(last_fd_);
-  }
-  Folders(const Folders&) = delete;
-  Folders& operator=(const Folders&) = delete;
-
-  // The folder `dir` ("" is DEST), created as needed; or why not. DEST's own
-  // descriptor is never cached here, so never closed here.
-  Result<int> open(std::string_view dir) {
-    if (dir.empty() || dir == ".") return root_;
-    if (last_fd_ >= 0 && dir == last_) return last_fd_;
-    if (last_fd_ >= 0) ::close(last_fd_);
-    last_fd_ = -1;
-    int fd = root_;
-    std::size_t pos = 0;
-    while (pos <= dir.size()) {
-      std::size_t slash = dir.find('/', pos);
-      if (slash == std::string_view::npos) slash = dir.size();
-      const std::string part(dir.substr(pos, slash - pos));
-      pos = slash + 1;
-      if (part.empty() || part == ".") continue;
-      if (::mkdirat(fd, part.c_str(), 0777) != 0 && errno != EEXIST) {
-        const int err = errno;
-        if (fd != root_) ::close(fd);
-        return Error{fmt::format("cannot create folder {}: {}", quote_name(dir.substr(0, slash)), error_text(err))};
-      }
-      const int next = ::openat(fd, part.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-      const int err = errno;
-      if (fd != root_) ::close(fd);
-      if (next < 0) {
-        if (err == ELOOP || err == ENOTDIR) {
-          return Error{fmt::format("{} is a symbolic link or not a folder: not followed", quote_name(dir.substr(0, slash)))};
-        }
-        return Error{fmt::format("cannot open folder {}: {}", quote_name(dir.substr(0, slash)), error_text(err))};
-      }
-      fd = next;
-    }
-    if (fd == root_) return root_;  // only "." parts
-    last_.assign(dir);
-    last_fd_ = fd;
-    return fd;
-  }
-
- private:
-  int root_;
-  std::string last_;
-  int last_fd_ = -1;
-};
-
 // CRC-32 of an existing file, to skip what is already there; nullopt when unreadable.
 std::optional<std::uint32_t> crc_of_file(int dir_fd, const std::string& name, std::vector<std::uint8_t>& buf) {
   Fd fd(::openat(dir_fd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK));
@@ -156,7 +101,7 @@ struct Job {
 
   void run(ZipInput& input) {
     ZipScratch scratch;
-    Folders folders(root);
+    DestFolders folders(root);
     std::vector<std::uint8_t> buf;
     while (!stop.load(std::memory_order_relaxed)) {
       const std::size_t at = next.fetch_add(kClaim);
@@ -173,7 +118,7 @@ struct Job {
     }
   }
 
-  void one(ZipInput& input, ZipScratch& scratch, Folders& folders, std::vector<std::uint8_t>& buf, std::size_t i) {
+  void one(ZipInput& input, ZipScratch& scratch, DestFolders& folders, std::vector<std::uint8_t>& buf, std::size_t i) {
     const ZipEntry& e = dir.entries[i];
     auto refuse = [&](std::string why) {
       state[i] = ExtractState::refused;
@@ -396,7 +341,7 @@ Result<ExtractResult> extract_zip(const std::string& archive, const ExtractOptio
   {
     // Folder entries first, on this thread: they need no data.
     ZipScratch scratch;
-    Folders folders(root.fd);
+    DestFolders folders(root.fd);
     std::vector<std::uint8_t> buf;
     for (std::size_t i : todo) {
       if (dir.entries[i].is_directory()) files_job.one(*input, scratch, folders, buf, i);
