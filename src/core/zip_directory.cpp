@@ -25,7 +25,9 @@ class Window {
   // At least `need` bytes at absolute `offset`, or fewer when the input ends.
   Result<std::span<const std::uint8_t>> at(std::uint64_t offset, std::size_t need) {
     if (offset < start_ || offset + need > start_ + buf_.size()) {
-      buf_.resize(std::max(kWindow, need));
+      // No bigger than what the input still holds (a small archive gets a small buffer).
+      const std::uint64_t left = offset < in_.size() ? in_.size() - offset : 0;
+      buf_.resize(static_cast<std::size_t>(std::min<std::uint64_t>(std::max(kWindow, need), std::max<std::uint64_t>(left, need))));
       auto n = in_.read_at(offset, buf_);
       if (!n) return n.error();
       buf_.resize(*n);
