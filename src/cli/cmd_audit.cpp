@@ -49,6 +49,7 @@ int run_audit(const AuditCommandOptions& o) {
   options.max_missing_fraction = o.max_missing_fraction;
   options.allow_unknown_hashes = o.allow_unknown_hashes;
   options.require = o.require;
+  options.probe_report = o.probe_report;
   options.jobs = o.jobs ? o.jobs : default_jobs();
   auto report = run_audit(options);
   if (!report) {
@@ -89,6 +90,10 @@ int run_audit(const AuditCommandOptions& o) {
     for (const auto& n : p.edited) text += fmt::format("  edited: {}\n", quote_name(n));
     for (const auto& n : p.missing) text += fmt::format("  missing: {}\n", quote_name(n));
     for (const auto& n : p.added) text += fmt::format("  added: {}\n", quote_name(n));
+  }
+  if (r.probe) {
+    text += fmt::format("URL probe {}: {} of {} URLs answer with an image ({:.2f}%)\n", quote_name(r.probe->path),
+                        r.probe->counts[0], r.probe->urls, r.probe->reachable_fraction() * 100);
   }
   const std::string markdown = render_audit_markdown(r, info);
   if (!o.report_dir.empty()) {

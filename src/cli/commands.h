@@ -143,6 +143,7 @@ struct AuditCommandOptions {
   std::vector<std::string> manifests, images, records, require;
   std::string meta;
   std::string report_dir;
+  std::string probe_report;
   std::optional<double> max_missing_fraction;
   bool allow_unknown_hashes = false;
   bool timestamps = false;

@@ -259,6 +259,8 @@ void add_audit(CLI::App& app, AuditCommandOptions& o, double& max_fraction) {
   cmd->add_option("--require", o.require, "Fail unless NAME is in DIR (repeatable)")->type_name("NAME")->allow_extra_args(false);
   cmd->add_option("--report-dir", o.report_dir, "Write report.json, report.md, junit.xml, missing-images.csv and report.html")
       ->type_name("OUT");
+  cmd->add_option("--probe-report", o.probe_report, "Include the summary of a `probe --json` report (not gated)")
+      ->type_name("FILE");
   cmd->add_flag("--timestamps", o.timestamps, "Put the time of the run in the reports (off: byte-identical reports)");
   cmd->add_option("-j,--jobs", o.jobs, "Threads (default: one per core)")->type_name("N");
 }

@@ -152,6 +152,11 @@ Result<AuditReport> run_audit(const AuditOptions& o) {
   AuditReport report;
   report.dir = o.dir;
   report.policy = o;
+  if (!o.probe_report.empty()) {
+    auto probe = load_probe_summary(o.probe_report);
+    if (!probe) return with_context("--probe-report", probe.error());
+    report.probe = std::move(probe.value());
+  }
 
   // What DIR holds.
   std::vector<std::string> record_files = o.records;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/missing.h"
+#include "core/probe_report.h"
 #include "core/result.h"
 #include "core/verify.h"
 #include "core/zip_test.h"
@@ -26,6 +27,7 @@ struct AuditOptions {
   std::optional<double> max_missing_fraction;  // default: any unusable image fails
   bool allow_unknown_hashes = false;
   std::vector<std::string> require;    // names that must be present in DIR
+  std::string probe_report;            // a `probe --json` report to include
   unsigned jobs = 1;
 };
 
@@ -77,6 +79,7 @@ struct AuditReport {
   std::vector<AuditArchive> archives;
   std::vector<AuditRecords> records;
   std::vector<AuditPrompts> prompts;
+  std::optional<ProbeSummary> probe;   // --probe-report (information, not gated)
   std::vector<std::string> problems;  // warnings: stores with unreadable parts, skipped entries
   AuditOptions policy;
 };

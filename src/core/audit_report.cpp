@@ -255,6 +255,20 @@ std::string render_audit_json(const AuditReport& r, const AuditReportInfo& info)
     w.end_object();
   }
   w.end_array();
+  w.key("probe");
+  if (r.probe) {
+    w.begin_object();
+    w.path("path", r.probe->path);
+    w.key("urls"); w.value(r.probe->urls);
+    for (std::size_t c = 0; c < kProbeClasses; ++c) {
+      w.key(probe_class_name(static_cast<ProbeClass>(c)));
+      w.value(r.probe->counts[c]);
+    }
+    w.key("reachable_fraction"); w.value(r.probe->reachable_fraction());
+    w.end_object();
+  } else {
+    w.null();
+  }
   w.key("missing");
   w.begin_array();
   for (const auto& rec : r.records) {
@@ -307,6 +321,15 @@ std::string render_audit_markdown(const AuditReport& r, const AuditReportInfo& i
     md += fmt::format("| prompts {} | {} of {} files as published; {} edited, {} missing, {} added |\n", md_code(p.path),
                       p.as_published, p.as_published + p.edited.size() + p.missing.size(), p.edited.size(), p.missing.size(),
                       p.added.size());
+  }
+  if (r.probe) {
+    std::string classes;
+    for (std::size_t c = 1; c < kProbeClasses; ++c) {
+      if (r.probe->counts[c] == 0) continue;
+      classes += fmt::format(", {} {}", probe_class_name(static_cast<ProbeClass>(c)), r.probe->counts[c]);
+    }
+    md += fmt::format("| URL probe {} | {} of {} URLs answer with an image ({:.2f}%){} |\n", md_code(r.probe->path),
+                      r.probe->counts[0], r.probe->urls, r.probe->reachable_fraction() * 100, classes);
   }
   md += fmt::format("\nllava-verify {}: `report.json`, `junit.xml`, `missing-images.csv` and `report.html` have the details.\n",
                     info.version);

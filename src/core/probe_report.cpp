@@ -2,7 +2,12 @@
 
 #include <fmt/format.h>
 
+#include <simdjson.h>
+
+#include "core/file_reader.h"
+#include "core/fs.h"
 #include "core/json_writer.h"
+#include "core/names.h"
 #include "core/missing_report.h"
 
 namespace lv {
@@ -59,6 +64,33 @@ std::string render_probe_csv(const ProbeReport& report) {
                        probe_class_name(i.cls), i.http_status, csv_field(i.detail));
   }
   return out;
+}
+
+Result<ProbeSummary> load_probe_summary(const std::string& path) {
+  auto text = read_file(path);
+  if (!text) return Error{fmt::format("{}: {}", quote_name(path), text.error().message)};
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  if (auto e = parser.parse(text.value()).get(doc)) {
+    return Error{fmt::format("{}: not JSON ({})", quote_name(path), simdjson::error_message(e))};
+  }
+  std::string_view command;
+  if (doc["command"].get_string().get(command) || command != "probe") {
+    return Error{fmt::format("{}: not a report of llava-verify probe --json", quote_name(path))};
+  }
+  ProbeSummary s;
+  s.path = path;
+  simdjson::dom::object summary;
+  if (doc["summary"].get_object().get(summary) || summary["urls"].get_uint64().get(s.urls)) {
+    return Error{fmt::format("{}: no summary with an integer 'urls'", quote_name(path))};
+  }
+  for (std::size_t c = 0; c < kProbeClasses; ++c) {
+    const std::string_view name = probe_class_name(static_cast<ProbeClass>(c));
+    if (summary[name].get_uint64().get(s.counts[c])) {
+      return Error{fmt::format("{}: the summary has no integer '{}'", quote_name(path), name)};
+    }
+  }
+  return s;
 }
 
 }  // namespace lv
