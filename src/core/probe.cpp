@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <climits>
 #include <ctime>
 #include <thread>
 #include <cstring>
@@ -21,6 +22,7 @@
 #include <unordered_map>
 
 #include "core/file_reader.h"
+#include "core/atomic_file.h"
 #include "core/fs.h"
 #include "core/hashing.h"
 #include "core/http.h"
@@ -67,6 +69,7 @@ struct Transfer {
   int dir_fd = -1;
   std::string tmp_name, final_name;
   Fd out;
+  int temp_slot = -1;  // registered for removal on SIGINT/SIGTERM
   std::unique_ptr<MultiHasher> hasher;
   std::string local_error;  // DEST could not be written: stops the run
   char errbuf[CURL_ERROR_SIZE] = {};
@@ -346,12 +349,15 @@ struct Prober {
     x.dir_fd = fd.value();
     x.final_name = std::string(leaf);
     x.tmp_name = "." + x.final_name + ".lv-part";
+    if (x.tmp_name.size() > NAME_MAX) x.tmp_name = fmt::format(".lv-part-{}", x.t.index);
     ::unlinkat(x.dir_fd, x.tmp_name.c_str(), 0);  // left by an interrupted run
     x.out.reset(::openat(x.dir_fd, x.tmp_name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666));
     if (x.out.get() < 0) {
-      x.local_error = fmt::format("{}: {}", quote_name(join_path(o.dest, x.t.image + ".lv-part")), error_text(errno));
+      x.local_error = fmt::format("{}: {}", quote_name(join_path(o.dest, join_path(dir, x.tmp_name))), error_text(errno));
       return false;
     }
+    // SIGINT or SIGTERM removes it; SIGKILL leaves it, and the next run replaces it.
+    x.temp_slot = register_temporary(join_path(o.dest, join_path(dir, x.tmp_name)));
     return true;
   }
 
@@ -590,6 +596,7 @@ struct Prober {
       return ProbeVerdict{ProbeClass::connection_failed, why};
     }
     x.out.reset();
+    forget_temp(x);
     ++report.fetched;
     if (o.progress != nullptr) ++o.progress->fetched;
     return v;
@@ -600,6 +607,12 @@ struct Prober {
       x.out.reset();
       ::unlinkat(x.dir_fd, x.tmp_name.c_str(), 0);
     }
+    forget_temp(x);
+  }
+
+  static void forget_temp(Transfer& x) {
+    if (x.temp_slot >= 0) unregister_temporary(x.temp_slot);
+    x.temp_slot = -1;
   }
 
   // Runs transfers until the backlog is low enough to take another batch, or
@@ -646,7 +659,12 @@ Result<ProbeReport> probe_urls(const std::string& meta, const ProbeOptions& opti
   std::uint64_t total = 0;
   auto counted = scan_records(meta, scan, [&](const RecordBatch& b) -> Status {
     for (const auto& r : b.records) {
-      if (!r.url.empty()) ++total;
+      if (r.url.empty()) continue;
+      if (options.only != nullptr) {
+        const std::string image(r.image);
+        if (options.only->find(is_normal_path(image) ? image : normalize_path(image)).second == nullptr) continue;
+      }
+      ++total;
     }
     return {};
   });
