@@ -25,7 +25,8 @@ struct ManifestTally {
   std::uint64_t mismatched = 0;
   std::uint64_t wrong_size = 0;  // failed on the size, no digest computed
   std::uint64_t unreadable = 0;
-  std::uint64_t unverified = 0;  // size_only and unknown
+  std::uint64_t unverified = 0;  // size_only, unknown and unconfirmed
+  std::uint64_t unconfirmed = 0;  // of those, differing from an unconfirmed digest
   std::uint64_t verified = 0;    // ok
 };
 
@@ -140,6 +141,14 @@ class CheckRun {
         ++(r.size_mismatch ? tally.wrong_size : tally.mismatched);
         if (show_lines_) out(name + ": FAILED\n");
         break;
+      case FileStatus::unconfirmed:
+        ++tally.unverified;
+        ++tally.unconfirmed;
+        diag(fmt::format("warning: {}: differs from the manifest's unconfirmed {} (a value from a single source): "
+                         "not counted as a failure; pin the value you trust",
+                         quote_name(entry.path), algorithm_name(entry.digests.front().algorithm)));
+        if (show_lines_ && !(o_.quiet && o_.allow_unknown_hashes)) out(name + ": DIFFERS FROM AN UNCONFIRMED HASH\n");
+        break;
       case FileStatus::size_only:
       case FileStatus::unknown:
         ++tally.unverified;
@@ -180,9 +189,15 @@ class CheckRun {
         diag(fmt::format("WARNING: {}", plural(t.wrong_size, "listed file has the wrong size",
                                                "listed files have the wrong size")));
       }
-      if (t.unverified && !o_.allow_unknown_hashes) {
+      if (t.unverified > t.unconfirmed && !o_.allow_unknown_hashes) {
         diag(fmt::format("WARNING: {} (use --allow-unknown-hashes to accept)",
-                         plural(t.unverified, "listed file has no known hash", "listed files have no known hash")));
+                         plural(t.unverified - t.unconfirmed, "listed file has no known hash",
+                                "listed files have no known hash")));
+      }
+      if (t.unconfirmed && !o_.allow_unknown_hashes) {
+        diag(fmt::format("WARNING: {} (use --allow-unknown-hashes to accept)",
+                         plural(t.unconfirmed, "listed file differs from an unconfirmed hash",
+                                "listed files differ from an unconfirmed hash")));
       }
     }
     bool failed = t.mismatched || t.wrong_size || t.unreadable || (o_.strict && !m.malformed.empty()) ||

@@ -136,6 +136,10 @@ int run_fetch(const FetchCommandOptions& o) {
     (r.state == FetchState::present ? present : downloaded)++;
     if (r.verified) {
       text += fmt::format("{}: OK{}\n", name, where);
+    } else if (r.unconfirmed_mismatch) {
+      ++unverified;
+      text += fmt::format("{}: DIFFERS FROM AN UNCONFIRMED HASH{}\n", name, where);
+      diag(fmt::format("warning: {}: {} (a value from a single source): kept; pin the value you trust", name, r.detail));
     } else if (items[i].size) {
       ++unverified;
       text += fmt::format("{}: SIZE OK, NO HASH{}\n", name, where);

@@ -287,8 +287,9 @@ Result<AuditReport> run_audit(const AuditOptions& o) {
         file.detail = why_failed(e, r);
         ++failed;
         failed_names.push_back(quote_name(e.path));
-      } else if (r.status == FileStatus::size_only || r.status == FileStatus::unknown) {
+      } else if (r.status == FileStatus::size_only || r.status == FileStatus::unknown || r.status == FileStatus::unconfirmed) {
         ++unverified;
+        if (r.status == FileStatus::unconfirmed) file.detail = "differs from the manifest's unconfirmed sha256 (a value from a single source)";
       } else if (r.status != FileStatus::ok) {
         ++absent;
         file.detail = r.status == FileStatus::missing ? "not in the folder" : std::string(status_name(r.status));

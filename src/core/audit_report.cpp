@@ -24,7 +24,9 @@ Totals totals(const AuditReport& r) {
   for (const auto& f : r.files) {
     ++t.files_checked;
     if (f.status == FileStatus::ok) ++t.files_ok;
-    else if (f.status == FileStatus::size_only || f.status == FileStatus::unknown) ++t.files_unverified;
+    else if (f.status == FileStatus::size_only || f.status == FileStatus::unknown || f.status == FileStatus::unconfirmed) {
+      ++t.files_unverified;
+    }
     else ++t.files_failed;
   }
   for (const auto& a : r.archives) {
@@ -48,6 +50,7 @@ std::string file_status_text(FileStatus s) {
     case FileStatus::ok: return "ok";
     case FileStatus::failed: return "failed";
     case FileStatus::size_only: return "size_only";
+    case FileStatus::unconfirmed: return "unconfirmed";
     case FileStatus::unknown: return "unknown";
     default: return std::string(status_name(s));
   }
@@ -344,7 +347,7 @@ std::string render_audit_junit(const AuditReport& r) {
   for (const auto& f : r.files) {
     Case c{f.path, "release_files", ""};
     if (f.status == FileStatus::failed) c.failure = "does not match the manifest: " + f.detail;
-    else if (f.status == FileStatus::size_only || f.status == FileStatus::unknown) {
+    else if (f.status == FileStatus::size_only || f.status == FileStatus::unknown || f.status == FileStatus::unconfirmed) {
       if (!r.policy.allow_unknown_hashes) c.failure = "no published hash to verify it against";
     } else if (f.status != FileStatus::ok) c.failure = f.detail;
     cases.push_back(std::move(c));

@@ -93,6 +93,7 @@ void count(CheckSummary& s, FileStatus status) {
     case FileStatus::ok: ++s.ok; break;
     case FileStatus::failed: ++s.failed; break;
     case FileStatus::size_only: ++s.size_only; break;
+    case FileStatus::unconfirmed: ++s.unconfirmed; break;
     case FileStatus::unknown: ++s.unknown; break;
     case FileStatus::missing:
     case FileStatus::dangling_link: ++s.missing; break;
@@ -115,6 +116,7 @@ void write_summary(JsonWriter& w, const CheckSummary& s) {
   w.key("missing"); w.value(s.missing);
   w.key("unreadable"); w.value(s.unreadable);
   w.key("size_only"); w.value(s.size_only);
+  w.key("unconfirmed"); w.value(s.unconfirmed);
   w.key("unknown"); w.value(s.unknown);
   w.key("unlisted"); w.value(s.unlisted);
   w.key("malformed_lines"); w.value(s.malformed_lines);

@@ -50,6 +50,7 @@ struct CheckSummary {
   std::uint64_t unreadable = 0;  // directory, link loop, special file, open or read errors
   std::uint64_t size_only = 0;
   std::uint64_t unknown = 0;
+  std::uint64_t unconfirmed = 0;  // differs from an unconfirmed digest: a warning
   std::uint64_t unlisted = 0;
   std::uint64_t malformed_lines = 0;
 };

@@ -148,8 +148,15 @@ class Fetcher {
     if (item.size && static_cast<std::uint64_t>(st.st_size) != *item.size) return false;
     if (item.sha256) {
       auto digest = hash_file(path);
-      if (!digest || !(*digest == *item.sha256)) return false;
-      r.verified = true;
+      if (!digest) return false;
+      if (!(*digest == *item.sha256)) {
+        // A value from a single source cannot condemn a complete file: kept, with a warning.
+        if (!item.unconfirmed) return false;
+        r.unconfirmed_mismatch = true;
+        r.detail = fmt::format("sha256 {}, the manifest's unconfirmed value is {}", digest->hex(), item.sha256->hex());
+      } else {
+        r.verified = true;
+      }
     }
     r.state = FetchState::present;
     if (o_.progress != nullptr) o_.progress->bytes += static_cast<std::uint64_t>(st.st_size);
@@ -373,13 +380,16 @@ class Fetcher {
       drop(part, etag_file);
       return false;
     }
-    if (item.sha256 && !(got == *item.sha256)) {
+    if (item.sha256 && !(got == *item.sha256) && item.unconfirmed && resumed_from == 0) {
+      r.unconfirmed_mismatch = true;
+      r.detail = fmt::format("sha256 {}, the manifest's unconfirmed value is {}", got.hex(), item.sha256->hex());
+    } else if (item.sha256 && !(got == *item.sha256)) {
       drop(part, etag_file);
       if (resumed_from > 0) return true;  // the old part may be what was wrong: once more from scratch
       r.detail = fmt::format("sha256 {}, the manifest says {}", got.hex(), item.sha256->hex());
       return false;
     }
-    r.verified = item.sha256.has_value();
+    r.verified = item.sha256.has_value() && !r.unconfirmed_mismatch;
     r.state = FetchState::downloaded;
     return false;
   }
@@ -416,6 +426,7 @@ Result<std::vector<FetchItem>> fetch_items(const Manifest& manifest, const std::
     for (const Digest& d : e.digests) {
       if (d.algorithm == Algorithm::sha256) item.sha256 = d;
     }
+    item.unconfirmed = e.unconfirmed;
     if (!e.url.empty()) {
       item.url = replace_endpoint(e.url, endpoint);
     } else if (manifest.source && !manifest.source->repository.empty() && !manifest.source->revision.empty()) {

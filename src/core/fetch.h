@@ -22,6 +22,7 @@ struct FetchItem {
   std::string url;
   std::optional<std::uint64_t> size;
   std::optional<Digest> sha256;
+  bool unconfirmed = false;  // sha256 is a hint: a file that differs is kept, with a warning
 };
 
 // The URL of each manifest entry: its `url` with the Hugging Face host
@@ -50,6 +51,7 @@ enum class FetchState : std::uint8_t { downloaded, present, failed };
 struct FetchResult {
   FetchState state = FetchState::failed;
   bool verified = false;       // a known sha256 matched (else only the size, or nothing, was known)
+  bool unconfirmed_mismatch = false;  // kept although it differs from an unconfirmed sha256
   std::string detail;          // why it failed
   std::uint64_t received = 0;  // bytes received over the network
   unsigned attempts = 0;

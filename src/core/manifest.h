@@ -26,6 +26,9 @@ struct ManifestEntry {
   std::optional<std::uint32_t> crc32;  // JSON manifests of zip entries; `check` ignores it
   std::string url;
   std::string note;
+  // The digests are a hint from a single source (llava-release-facts: "unconfirmed"):
+  // a file that differs is reported with a warning, never as a failure.
+  bool unconfirmed = false;
   std::size_t line = 0;  // 1-based line of the entry in the manifest
 };
 

@@ -132,6 +132,14 @@ EntryParse parse_entry(od::value item) {
         return r;
       }
       entry.crc32 = static_cast<std::uint32_t>(std::stoul(std::string(hex), nullptr, 16));
+    } else if (key == "unconfirmed") {
+      if (is_null) continue;
+      bool b = false;
+      if (auto e = v.get_bool().get(b)) {
+        fail(e, "'unconfirmed' must be true or false");
+        return r;
+      }
+      entry.unconfirmed = b;
     } else if (key == "url" || key == "note") {
       if (is_null) continue;
       std::string_view s;

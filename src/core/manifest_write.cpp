@@ -155,6 +155,9 @@ std::string render_manifest_document(const Manifest& m) {
     if (!e.note.empty()) {
       w.key("note"); w.value(e.note);
     }
+    if (e.unconfirmed) {
+      w.key("unconfirmed"); w.value(true);
+    }
     w.end_object();
   }
   w.end_array();

@@ -10,6 +10,7 @@ std::string_view status_name(FileStatus s) {
     case FileStatus::ok: return "ok";
     case FileStatus::failed: return "failed";
     case FileStatus::size_only: return "size_only";
+    case FileStatus::unconfirmed: return "unconfirmed";
     case FileStatus::unknown: return "unknown";
     case FileStatus::missing: return "missing";
     case FileStatus::directory: return "directory";
@@ -75,7 +76,7 @@ FileResult judge(const ManifestEntry& entry, const FileReadResult& read) {
       if (got.algorithm == want.algorithm) matched = got == want;
     }
     if (!matched) {
-      r.status = FileStatus::failed;
+      r.status = entry.unconfirmed ? FileStatus::unconfirmed : FileStatus::failed;
       break;
     }
     r.status = FileStatus::ok;

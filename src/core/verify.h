@@ -24,6 +24,7 @@ enum class FileStatus : std::uint8_t {
   special,        // FIFO, socket, device: never read
   unreadable,     // open or read failed (permissions, I/O error)
   unlisted,       // found by --audit, named by no manifest
+  unconfirmed,    // the size matched (if known); a digest differs from an unconfirmed value
 };
 std::string_view status_name(FileStatus s);
 

@@ -59,6 +59,23 @@ TEST_CASE("ok, failed and failed on size") {
   CHECK(short_file.size == 5u);
 }
 
+TEST_CASE("an unconfirmed digest warns instead of failing; a wrong size still fails") {
+  TempDir dir;
+  dir.write("a", "hello");
+  ManifestEntry hint = entry_for("a", "hellO");
+  hint.unconfirmed = true;
+  CHECK(run_one(hint, dir.path()).status == FileStatus::unconfirmed);
+  ManifestEntry right = entry_for("a", "hello");
+  right.unconfirmed = true;
+  CHECK(run_one(right, dir.path()).status == FileStatus::ok);
+  hint.size = 6;
+  CHECK(run_one(hint, dir.path()).status == FileStatus::failed);
+  CheckSummary s;
+  count(s, FileStatus::unconfirmed);
+  CHECK(s.unconfirmed == 1);
+  CHECK(s.failed == 0);
+}
+
 TEST_CASE("every expected digest must match, read in one pass") {
   TempDir dir;
   dir.write("a", "abc");
