@@ -38,6 +38,7 @@ using Clock = std::chrono::steady_clock;
 
 constexpr std::uint64_t kMaxImageBytes = 64u << 20;  // --fetch-missing: a larger body is refused
 constexpr std::size_t kSniffBytes = 16;              // enough for every signature
+constexpr std::uint64_t kDrainBytes = 64u << 10;     // error pages up to this size are read, not cut
 
 struct Target {
   std::uint64_t index = 0;
@@ -72,7 +73,6 @@ struct Transfer {
   int temp_slot = -1;  // registered for removal on SIGINT/SIGTERM
   std::unique_ptr<MultiHasher> hasher;
   std::string local_error;  // DEST could not be written: stops the run
-  char errbuf[CURL_ERROR_SIZE] = {};
 
   void reset_response() {
     status = 0;
@@ -268,7 +268,11 @@ struct Prober {
   }
 
   std::size_t body(Transfer& x, const std::uint8_t* p, std::size_t n) {
-    if (x.status < 200 || x.status >= 300) {  // an error page: its status says it all
+    if (x.status < 200 || x.status >= 300) {
+      // An error page: its status says it all. A small one is read to its end
+      // (and dropped), so that the connection can serve the next URL.
+      x.body += n;
+      if (x.total > 0 && x.total <= kDrainBytes && x.body <= kDrainBytes) return n;
       x.cut = true;
       return 0;
     }
@@ -284,8 +288,14 @@ struct Prober {
     if (!x.fetching) {
       const std::size_t take = std::min(n, o.head_bytes - std::min(o.head_bytes, x.head.size()));
       x.head.insert(x.head.end(), p, p + take);
-      x.body += take;
-      if (x.head.size() >= o.head_bytes) {
+      x.body += n;
+      // A 206 answer is the range asked for: read to its end, the connection
+      // stays open for the next URL. A server that ignored the range is cut off.
+      if (x.status != 206 && x.head.size() >= o.head_bytes) {
+        x.cut = true;
+        return 0;
+      }
+      if (x.status == 206 && x.body > o.head_bytes + kDrainBytes) {  // more than was asked for
         x.cut = true;
         return 0;
       }
@@ -407,7 +417,6 @@ struct Prober {
     x.hasher.reset();
     x.out.reset();
     x.local_error.clear();
-    x.errbuf[0] = '\0';
     if (x.t.full) {
       x.hasher = std::make_unique<MultiHasher>();
       AlgorithmSet set;
@@ -434,7 +443,6 @@ struct Prober {
     curl_easy_setopt(easy, CURLOPT_HEADERDATA, &x);
     curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &Prober::on_body);
     curl_easy_setopt(easy, CURLOPT_WRITEDATA, &x);
-    curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, x.errbuf);
     curl_easy_setopt(easy, CURLOPT_PRIVATE, &x);
     ++per_host[x.host];
     ++in_flight;
@@ -485,7 +493,9 @@ struct Prober {
     r.robots = x.robots;
     r.total = x.total;
     r.head = x.head;
-    r.curl_error = x.errbuf;
+    // curl's own words carry timings ("after 1501 milliseconds"): the report
+    // says the same thing for the same failure, whatever the timing.
+    r.curl_error = curl_easy_strerror(code);
     if (!x.local_error.empty()) {
       discard(x);
       if (!fatal) fatal = Error{x.local_error};

@@ -94,7 +94,7 @@ struct ProbeOptions {
   bool honor_robots = true;
   std::string user_agent;
   std::string cacert;
-  std::size_t head_bytes = 1024;  // read of each body when not fetching
+  std::size_t head_bytes = 16;    // read of each body when not fetching (every signature fits)
   std::string state;              // resume file; empty: none
   std::string dest;               // --fetch-missing: where the images go; empty: probe only
   ProbeProgress* progress = nullptr;
