@@ -1,5 +1,7 @@
 #include "core/atomic_file.h"
 
+#include <fcntl.h>
+
 #include <sys/stat.h>
 #include <signal.h>
 #include <unistd.h>
@@ -75,6 +77,25 @@ mode_t process_umask() {
 }
 
 Result<AtomicFile> AtomicFile::create(const std::string& path) {
+  constexpr std::size_t kBuffer = 1 << 20;
+  // A device, FIFO or socket (`--json /dev/null`, `/dev/stdout`, `>(cmd)`) is
+  // written to as it is: renaming a regular file over it would replace the
+  // device node (as root, /dev/null itself).
+  struct stat target{};
+  if (::stat(path.c_str(), &target) == 0 && !S_ISREG(target.st_mode)) {
+    if (S_ISDIR(target.st_mode)) return Error{fmt::format("{}: is a folder", quote_name(path))};
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) return Error{fmt::format("{}: {}", quote_name(path), error_text(errno))};
+    std::FILE* f = ::fdopen(fd, "wb");
+    if (f == nullptr) {
+      const int err = errno;
+      ::close(fd);
+      return Error{fmt::format("{}: {}", quote_name(path), error_text(err))};
+    }
+    auto buffer = std::make_unique<char[]>(kBuffer);
+    std::setvbuf(f, buffer.get(), _IOFBF, kBuffer);
+    return AtomicFile(path, std::string(), f, std::move(buffer));  // no temporary: commit() only flushes
+  }
   std::string tmp = path + ".tmp-XXXXXX";
   int fd = ::mkstemp(tmp.data());
   if (fd < 0) return Error{fmt::format("{}: cannot create a temporary file beside it: {}", quote_name(path), error_text(errno))};
@@ -92,7 +113,6 @@ Result<AtomicFile> AtomicFile::create(const std::string& path) {
     ::unlink(tmp.c_str());
     return Error{fmt::format("{}: {}", quote_name(path), error_text(err))};
   }
-  constexpr std::size_t kBuffer = 1 << 20;
   auto buffer = std::make_unique<char[]>(kBuffer);
   std::setvbuf(f, buffer.get(), _IOFBF, kBuffer);
   AtomicFile file(path, std::move(tmp), f, std::move(buffer));
@@ -134,6 +154,12 @@ Status AtomicFile::commit() {
   };
   if (failed_) return Error{fmt::format("{}: earlier write failed", quote_name(path_))};
   if (std::fflush(file_) != 0) return fail(errno);
+  if (tmp_.empty()) {  // a device or pipe, written in place
+    std::FILE* f = file_;
+    file_ = nullptr;
+    if (std::fclose(f) != 0) return fail(errno);
+    return {};
+  }
   if (::fsync(::fileno(file_)) != 0) return fail(errno);
   std::FILE* f = file_;
   file_ = nullptr;
