@@ -54,6 +54,7 @@ Result<Manifest> load(const std::string& path) {
   for (const auto& m : manifest->malformed) {
     diag(fmt::format("{}: line {}: {}", manifest_display_name(path), m.line, m.reason));
   }
+  if (manifest->entries.empty()) return Error{fmt::format("{}: no file to fetch", manifest_display_name(path))};
   return manifest;
 }
 
@@ -157,7 +158,8 @@ int run_fetch(const FetchCommandOptions& o) {
                      "--allow-unknown-hashes accepts them)",
                      unverified, unverified == 1 ? "file has" : "files have"));
   }
-  return (failed > 0 || (unverified > 0 && !o.allow_unknown_hashes)) ? kExitFindings : kExitOk;
+  // Entries the manifest could not give (malformed) were not fetched: not a clean run.
+  return (failed > 0 || !manifest->malformed.empty() || (unverified > 0 && !o.allow_unknown_hashes)) ? kExitFindings : kExitOk;
 }
 
 int run_manifest_refresh(const RefreshCommandOptions& o) {

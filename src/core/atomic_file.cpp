@@ -1,14 +1,16 @@
 #include "core/atomic_file.h"
 
+#include <dirent.h>
 #include <fcntl.h>
-
 #include <sys/stat.h>
 #include <signal.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <cerrno>
 #include <climits>
 #include <cstring>
@@ -76,6 +78,33 @@ mode_t process_umask() {
   return mask;
 }
 
+namespace {
+
+// What a run killed by SIGKILL (or a file-size limit) left beside `path`:
+// `NAME.tmp-XXXXXX` files, removed so that a re-run does not pile them up.
+void remove_stale_temporaries(const std::string& path) {
+  const std::size_t slash = path.rfind('/');
+  const std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
+  const std::string prefix = (slash == std::string::npos ? path : path.substr(slash + 1)) + ".tmp-";
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) return;
+  while (dirent* e = ::readdir(d)) {
+    const std::string_view name = e->d_name;
+    if (name.size() != prefix.size() + 6 || !name.starts_with(prefix)) continue;
+    if (!std::all_of(name.begin() + static_cast<std::ptrdiff_t>(prefix.size()), name.end(),
+                     [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; })) {
+      continue;
+    }
+    struct stat st{};
+    if (::fstatat(::dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode)) {
+      ::unlinkat(::dirfd(d), e->d_name, 0);
+    }
+  }
+  ::closedir(d);
+}
+
+}  // namespace
+
 Result<AtomicFile> AtomicFile::create(const std::string& path) {
   constexpr std::size_t kBuffer = 1 << 20;
   // A device, FIFO or socket (`--json /dev/null`, `/dev/stdout`, `>(cmd)`) is
@@ -96,6 +125,7 @@ Result<AtomicFile> AtomicFile::create(const std::string& path) {
     std::setvbuf(f, buffer.get(), _IOFBF, kBuffer);
     return AtomicFile(path, std::string(), f, std::move(buffer));  // no temporary: commit() only flushes
   }
+  remove_stale_temporaries(path);
   std::string tmp = path + ".tmp-XXXXXX";
   int fd = ::mkstemp(tmp.data());
   if (fd < 0) return Error{fmt::format("{}: cannot create a temporary file beside it: {}", quote_name(path), error_text(errno))};

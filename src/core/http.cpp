@@ -174,6 +174,12 @@ Result<HttpResponse> HttpClient::perform(const HttpRequest& request, const HttpH
   CURL* c = impl_->curl;
   curl_easy_reset(c);
   HttpResponse response;
+  if (request.url.find('\0') != std::string::npos) {
+    // libcurl takes a C string: the URL would be cut at the NUL, another URL asked.
+    response.curl_code = CURLE_URL_MALFORMAT;
+    response.error = curl_easy_strerror(CURLE_URL_MALFORMAT);
+    return response;
+  }
   impl_->handler = &handler;
   impl_->response = &response;
   impl_->begun = false;

@@ -159,6 +159,10 @@ EntryParse parse_entry(od::value item) {
     r.reason = "'path' is empty";
     return r;
   }
+  if (entry.path.find('\0') != std::string::npos) {
+    r.reason = "'path' holds a NUL byte";  // no file name can: another file would be checked
+    return r;
+  }
   normalize_digests(entry);
   r.entry = std::move(entry);
   return r;

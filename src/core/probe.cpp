@@ -198,6 +198,10 @@ struct Prober {
       record(t, ProbeClass::connection_failed, 0, "not an http or https URL", true);
       return;
     }
+    if (t.url.find('\0') != std::string::npos) {  // libcurl would ask for the URL cut at the NUL
+      record(t, ProbeClass::connection_failed, 0, curl_easy_strerror(CURLE_URL_MALFORMAT), true);
+      return;
+    }
     queue.push_back(std::move(t));
   }
 
@@ -666,10 +670,12 @@ Result<ProbeReport> probe_urls(const std::string& meta, const ProbeOptions& opti
   scan.extra_fields = true;
   // First the whole file is read once: malformed metadata stops the run before
   // any request, and the progress line knows the total.
-  std::uint64_t total = 0;
+  std::uint64_t total = 0, records = 0, with_url = 0;
   auto counted = scan_records(meta, scan, [&](const RecordBatch& b) -> Status {
     for (const auto& r : b.records) {
+      ++records;
       if (r.url.empty()) continue;
+      ++with_url;
       if (options.only != nullptr) {
         const std::string image(r.image);
         if (options.only->find(is_normal_path(image) ? image : normalize_path(image)).second == nullptr) continue;
@@ -679,6 +685,11 @@ Result<ProbeReport> probe_urls(const std::string& meta, const ProbeOptions& opti
     return {};
   });
   if (!counted) return with_context("metadata", counted.error());
+  if (records > 0 && with_url == 0) {
+    return Error{fmt::format("{}: no record has a 'url' ({} read): give the metadata file (metadata.json, "
+                             "blip_laion_cc_sbu_558k_meta.json), not a record file like chat.json",
+                             quote_name(meta), records)};
+  }
   if (options.progress != nullptr) options.progress->total = total;
   Prober prober(options);
   if (auto s = prober.start(); !s) return s.error();
