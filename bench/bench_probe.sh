@@ -36,8 +36,8 @@ URLS distinct JPEG files of 2-5 KB (DATA/img/NNNNNN.jpg), with:
   curl      curl -s --parallel --parallel-max $PARALLEL -K CONFIG -w '%{http_code}\\n'
             (CONFIG: header = "Range: bytes=0-15", then per URL: url = ..., output = /dev/null)
   probe     llava-verify probe META.json --parallel $PARALLEL --per-host $PARALLEL --no-progress
-            --json OUT/probe.json   (META: one record per URL; probe asks for its own
-            default range, bytes=0-1023: 1 KiB instead of 16 bytes per URL)
+            --json OUT/probe.json   (META: one record per URL; probe asks for
+            bytes=0-15 by default, the same 16 bytes as the others)
 One untimed warm-up run of each, then RUNS round-robin timed runs, each under
 /usr/bin/time -v: median wall time, URLs/s, CPU (user + sys / wall, median), largest
 peak RSS, and nginx's CPU during the run. Ratios: aiohttp time / probe time (above 1:
