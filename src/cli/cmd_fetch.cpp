@@ -60,6 +60,29 @@ Result<Manifest> load(const std::string& path) {
 
 }  // namespace
 
+namespace {
+
+// "images.zip 45% (3.0 GB of 6.5 GB), chat.json 12 MB": the files being transferred.
+std::string files_in_flight(const FetchProgress& p, const std::vector<FetchItem>& items) {
+  std::string out;
+  for (const auto& c : p.current) {
+    const std::int64_t i = c.item.load();
+    if (i < 0 || static_cast<std::size_t>(i) >= items.size()) continue;
+    const FetchItem& item = items[static_cast<std::size_t>(i)];
+    const std::uint64_t done = c.bytes.load();
+    if (!out.empty()) out += ", ";
+    out += item.name;
+    if (item.size && *item.size > 0) {
+      out += fmt::format(" {}%", std::min<std::uint64_t>(100, done * 100 / *item.size));
+    } else {
+      out += fmt::format(" {} MB", done / 1000000);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 int run_fetch(const FetchCommandOptions& o) {
   auto manifest = load(o.manifest);
   if (!manifest) {
@@ -111,7 +134,7 @@ int run_fetch(const FetchCommandOptions& o) {
     if (!o.no_progress && stderr_is_terminal()) {
       Progress progress(true, items.size(), total);
       while (!finished.load()) {
-        progress.update(counters.files_done.load(), counters.bytes.load());
+        progress.update(counters.files_done.load(), counters.bytes.load(), files_in_flight(counters, items));
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
       }
       progress.finish();

@@ -65,7 +65,7 @@ void Progress::size_in_background(std::size_t count, std::function<std::string(s
   });
 }
 
-void Progress::update(std::uint64_t files_done, std::uint64_t bytes_done) {
+void Progress::update(std::uint64_t files_done, std::uint64_t bytes_done, std::string_view detail) {
   if (!enabled_) return;
   auto now = std::chrono::steady_clock::now();
   if (now - last_draw_ < std::chrono::milliseconds(100)) return;
@@ -80,6 +80,7 @@ void Progress::update(std::uint64_t files_done, std::uint64_t bytes_done) {
     auto eta = static_cast<std::uint64_t>(static_cast<double>(total_bytes_ - bytes_done) / rate);
     line += fmt::format("  ETA {}:{:02}:{:02}", eta / 3600, eta / 60 % 60, eta % 60);
   }
+  if (!detail.empty()) line += fmt::format("  | {}", detail);
   std::fflush(stdout);
   std::fprintf(stderr, "\r\033[K%s", line.c_str());
   std::fflush(stderr);

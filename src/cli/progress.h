@@ -26,7 +26,8 @@ class Progress {
   Progress& operator=(const Progress&) = delete;
 
   // Redraws at most ten times a second.
-  void update(std::uint64_t files_done, std::uint64_t bytes_done);
+  // `detail`, when given, ends the line (e.g. the files in flight).
+  void update(std::uint64_t files_done, std::uint64_t bytes_done, std::string_view detail = {});
   // Sizes the files on a background thread (`path_of(i)` for i < count), so
   // the line can show an ETA once the total is known. Only when enabled.
   void size_in_background(std::size_t count, std::function<std::string(std::size_t)> path_of);

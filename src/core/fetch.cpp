@@ -93,7 +93,8 @@ bool retryable_curl(int code) {
 
 class Fetcher {
  public:
-  Fetcher(const FetchOptions& o) : o_(o), client_(o.http), rng_(std::random_device{}()) {}
+  Fetcher(const FetchOptions& o, FetchProgress::Current* current)
+      : o_(o), current_(current), client_(o.http), rng_(std::random_device{}()) {}
 
   FetchResult run(const FetchItem& item) {
     FetchResult r;
@@ -159,7 +160,7 @@ class Fetcher {
       }
     }
     r.state = FetchState::present;
-    if (o_.progress != nullptr) o_.progress->bytes += static_cast<std::uint64_t>(st.st_size);
+    count_bytes(static_cast<std::int64_t>(st.st_size));
     return true;
   }
 
@@ -239,7 +240,7 @@ class Fetcher {
       }
     }
     const std::uint64_t resumed_from = offset;
-    if (o_.progress != nullptr) o_.progress->bytes += offset;
+    count_bytes(static_cast<std::int64_t>(offset));
     if (::lseek(fd.fd, static_cast<off_t>(offset), SEEK_SET) < 0) {
       r.detail = fmt::format("{}: {}", quote_name(part), error_text(errno));
       return false;
@@ -263,7 +264,7 @@ class Fetcher {
       } else if (offset > 0) {
         // 200: the server sends the whole file (it ignores Range, or the file changed).
         if (::ftruncate(fd.fd, 0) != 0 || ::lseek(fd.fd, 0, SEEK_SET) != 0) return Error{error_text(errno)};
-        if (o_.progress != nullptr) o_.progress->bytes -= offset;
+        count_bytes(-static_cast<std::int64_t>(offset));
         offset = 0;
         hasher_.start(set);
       }
@@ -299,7 +300,7 @@ class Fetcher {
       hasher_.update(bytes.data(), bytes.size());
       offset += bytes.size();
       r.received += bytes.size();
-      if (o_.progress != nullptr) o_.progress->bytes += bytes.size();
+      count_bytes(static_cast<std::int64_t>(bytes.size()));
       return {};
     };
 
@@ -400,7 +401,14 @@ class Fetcher {
     ::unlink(etag_file.c_str());
   }
 
+  // Bytes on disk went up (or down: a part dropped): the totals and this thread's file.
+  void count_bytes(std::int64_t delta) {
+    if (o_.progress != nullptr) o_.progress->bytes += static_cast<std::uint64_t>(delta);
+    if (current_ != nullptr) current_->bytes += static_cast<std::uint64_t>(delta);
+  }
+
   const FetchOptions& o_;
+  FetchProgress::Current* current_;
   HttpClient client_;
   MultiHasher hasher_;
   std::vector<std::uint8_t> buf_;
@@ -448,10 +456,19 @@ Result<std::vector<FetchResult>> fetch_all(const std::vector<FetchItem>& items, 
   if (auto made = make_directories(options.dest); !made) return made.error();
   std::vector<FetchResult> results(items.size());
   std::atomic<std::size_t> next{0};
+  std::atomic<std::size_t> next_slot{0};
   auto work = [&] {
-    Fetcher fetcher(options);
+    const std::size_t slot = next_slot.fetch_add(1);
+    FetchProgress::Current* current =
+        options.progress != nullptr && slot < FetchProgress::kSlots ? &options.progress->current[slot] : nullptr;
+    Fetcher fetcher(options, current);
     for (std::size_t i; (i = next.fetch_add(1)) < items.size();) {
+      if (current != nullptr) {
+        current->bytes = 0;
+        current->item = static_cast<std::int64_t>(i);
+      }
       results[i] = fetcher.run(items[i]);
+      if (current != nullptr) current->item = -1;
       if (options.progress != nullptr) ++options.progress->files_done;
     }
   };

@@ -4,6 +4,7 @@
 // before the rename to the final name, retried with backoff.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <optional>
@@ -35,6 +36,14 @@ inline constexpr std::string_view kDefaultEndpoint = "https://huggingface.co";
 struct FetchProgress {
   std::atomic<std::uint64_t> files_done{0};
   std::atomic<std::uint64_t> bytes{0};  // on disk in finished and partial files
+  // The file each transfer thread is on (the first kSlots threads): its item
+  // index (-1: none) and its bytes on disk, for a per-file progress line.
+  struct Current {
+    std::atomic<std::int64_t> item{-1};
+    std::atomic<std::uint64_t> bytes{0};
+  };
+  static constexpr std::size_t kSlots = 16;
+  std::array<Current, kSlots> current{};
 };
 
 struct FetchOptions {
