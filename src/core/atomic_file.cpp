@@ -15,6 +15,7 @@
 #include <climits>
 #include <cstring>
 #include <cstdlib>
+#include <random>
 
 #include "core/file_reader.h"
 #include "core/names.h"
@@ -26,8 +27,9 @@ namespace {
 // Temporary files in flight, for the signal handlers: fixed slots, no
 // allocation, so that the handler only reads memory and calls unlink().
 constexpr int kSlots = 64;
+enum SlotState : int { kFree = 0, kFilling = 1, kReady = 2 };
 struct TempSlot {
-  std::atomic<bool> used{false};
+  std::atomic<int> state{kFree};
   char path[PATH_MAX];
 };
 TempSlot g_temps[kSlots];
@@ -35,9 +37,10 @@ TempSlot g_temps[kSlots];
 int register_temp(const std::string& path) {
   if (path.size() >= PATH_MAX) return -1;
   for (int i = 0; i < kSlots; ++i) {
-    bool expected = false;
-    if (!g_temps[i].used.load() && g_temps[i].used.compare_exchange_strong(expected, true)) {
+    int expected = kFree;
+    if (g_temps[i].state.load() == kFree && g_temps[i].state.compare_exchange_strong(expected, kFilling)) {
       std::memcpy(g_temps[i].path, path.c_str(), path.size() + 1);
+      g_temps[i].state.store(kReady);  // only now may a handler read the path
       return i;
     }
   }
@@ -45,12 +48,12 @@ int register_temp(const std::string& path) {
 }
 
 void unregister_temp(int slot) {
-  if (slot >= 0) g_temps[slot].used.store(false);
+  if (slot >= 0) g_temps[slot].state.store(kFree);
 }
 
 void on_signal(int sig) {
   for (auto& t : g_temps) {
-    if (t.used.load()) ::unlink(t.path);
+    if (t.state.load() == kReady) ::unlink(t.path);
   }
   ::signal(sig, SIG_DFL);
   ::raise(sig);
@@ -126,9 +129,28 @@ Result<AtomicFile> AtomicFile::create(const std::string& path) {
     return AtomicFile(path, std::string(), f, std::move(buffer));  // no temporary: commit() only flushes
   }
   remove_stale_temporaries(path);
-  std::string tmp = path + ".tmp-XXXXXX";
-  int fd = ::mkstemp(tmp.data());
-  if (fd < 0) return Error{fmt::format("{}: cannot create a temporary file beside it: {}", quote_name(path), error_text(errno))};
+  // The name is registered for the signal handlers before the file exists, so
+  // that no moment has a temporary file a SIGINT would leave behind.
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  static constexpr char kChars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+  std::string tmp;
+  int fd = -1;
+  int slot = -1;
+  for (int attempt = 0; fd < 0 && attempt < 100; ++attempt) {
+    tmp = path + ".tmp-";
+    for (int k = 0; k < 6; ++k) tmp.push_back(kChars[rng() % (sizeof kChars - 1)]);
+    slot = register_temp(tmp);
+    fd = ::open(tmp.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0) {
+      const int err = errno;
+      unregister_temp(slot);
+      slot = -1;
+      if (err != EEXIST) {
+        return Error{fmt::format("{}: cannot create a temporary file beside it: {}", quote_name(path), error_text(err))};
+      }
+    }
+  }
+  if (fd < 0) return Error{fmt::format("{}: cannot create a temporary file beside it: {}", quote_name(path), error_text(EEXIST))};
   // The mode a plain open() would give, or the mode of the file being replaced.
   struct stat existing{};
   if (::stat(path.c_str(), &existing) == 0 && S_ISREG(existing.st_mode)) {
@@ -141,12 +163,13 @@ Result<AtomicFile> AtomicFile::create(const std::string& path) {
     int err = errno;
     ::close(fd);
     ::unlink(tmp.c_str());
+    unregister_temp(slot);
     return Error{fmt::format("{}: {}", quote_name(path), error_text(err))};
   }
   auto buffer = std::make_unique<char[]>(kBuffer);
   std::setvbuf(f, buffer.get(), _IOFBF, kBuffer);
   AtomicFile file(path, std::move(tmp), f, std::move(buffer));
-  file.slot_ = register_temp(file.tmp_);
+  file.slot_ = slot;
   return file;
 }
 

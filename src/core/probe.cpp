@@ -365,13 +365,15 @@ struct Prober {
     x.tmp_name = "." + x.final_name + ".lv-part";
     if (x.tmp_name.size() > NAME_MAX) x.tmp_name = fmt::format(".lv-part-{}", x.t.index);
     ::unlinkat(x.dir_fd, x.tmp_name.c_str(), 0);  // left by an interrupted run
+    // SIGINT or SIGTERM removes it (registered before it exists, so at any moment);
+    // SIGKILL leaves it, and the next run replaces it.
+    x.temp_slot = register_temporary(join_path(o.dest, join_path(dir, x.tmp_name)));
     x.out.reset(::openat(x.dir_fd, x.tmp_name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666));
     if (x.out.get() < 0) {
+      forget_temp(x);
       x.local_error = fmt::format("{}: {}", quote_name(join_path(o.dest, join_path(dir, x.tmp_name))), error_text(errno));
       return false;
     }
-    // SIGINT or SIGTERM removes it; SIGKILL leaves it, and the next run replaces it.
-    x.temp_slot = register_temporary(join_path(o.dest, join_path(dir, x.tmp_name)));
     return true;
   }
 

@@ -162,13 +162,14 @@ struct Job {
     // A stale temporary (an interrupted run) or anything planted under its name
     // is removed, never written through: the file is created exclusively.
     ::unlinkat(*dir_fd, tmp.c_str(), 0);
-    Fd out(::openat(*dir_fd, tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666));
-    if (out.fd < 0) return fail_run(Error{fmt::format("{}: {}", quote_name(shown_tmp), error_text(errno))});
+    // Registered before it exists: a signal at any moment removes it.
     const int slot = register_temporary(shown_tmp);
     struct Unregister {
       int slot;
       ~Unregister() { unregister_temporary(slot); }
     } unregister{slot};
+    Fd out(::openat(*dir_fd, tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666));
+    if (out.fd < 0) return fail_run(Error{fmt::format("{}: {}", quote_name(shown_tmp), error_text(errno))});
     EntrySink sink = [&](std::span<const std::uint8_t> bytes) -> Status {
       if (auto w = write_all(out.fd, bytes); !w) return Error{fmt::format("{}: {}", quote_name(shown_tmp), w.error().message)};
       return {};
