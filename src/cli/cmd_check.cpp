@@ -124,8 +124,14 @@ class CheckRun {
   void warn_malformed_before(const Manifest& m, std::size_t line, std::size_t& next) {
     for (; next < m.malformed.size() && m.malformed[next].line < line; ++next) {
       if (o_.warn) {
-        diag(fmt::format("{}: {}: improperly formatted {} checksum line", manifest_display_name(m.name), m.malformed[next].line,
-                         algorithm_tag(m.main_algorithm)));
+        // sha256sum's words for its formats; the parser's reason for ours (JSON, hashdeep).
+        const bool ours = m.format == ManifestFormat::json || m.format == ManifestFormat::hashdeep;
+        if (ours && !m.malformed[next].reason.empty()) {
+          diag(fmt::format("{}: {}: {}", manifest_display_name(m.name), m.malformed[next].line, m.malformed[next].reason));
+        } else {
+          diag(fmt::format("{}: {}: improperly formatted {} checksum line", manifest_display_name(m.name),
+                           m.malformed[next].line, algorithm_tag(m.main_algorithm)));
+        }
       }
     }
   }
