@@ -67,7 +67,7 @@ struct Transfer {
   bool early_verdict = false;
   // Fetch mode (or a full read): the body goes to a temporary file and/or a hash.
   bool fetching = false;
-  int dir_fd = -1;
+  Fd dir;  // its own descriptor of the folder: DestFolders keeps only the last one open
   std::string tmp_name, final_name;
   Fd out;
   int temp_slot = -1;  // registered for removal on SIGINT/SIGTERM
@@ -132,6 +132,7 @@ struct Prober {
   }
   ~Prober() {
     for (auto& t : pool) {
+      discard(*t);  // a run stopped by an error leaves no temporary file
       if (t->easy != nullptr) curl_easy_cleanup(t->easy);
     }
     if (multi != nullptr) curl_multi_cleanup(multi);
@@ -360,15 +361,19 @@ struct Prober {
       x.local_error = fmt::format("{}: {}", quote_name(o.dest), fd.error().message);
       return false;
     }
-    x.dir_fd = fd.value();
+    x.dir.reset(::fcntl(fd.value(), F_DUPFD_CLOEXEC, 0));
+    if (x.dir.get() < 0) {
+      x.local_error = fmt::format("{}: {}", quote_name(o.dest), error_text(errno));
+      return false;
+    }
     x.final_name = std::string(leaf);
     x.tmp_name = "." + x.final_name + ".lv-part";
     if (x.tmp_name.size() > NAME_MAX) x.tmp_name = fmt::format(".lv-part-{}", x.t.index);
-    ::unlinkat(x.dir_fd, x.tmp_name.c_str(), 0);  // left by an interrupted run
+    ::unlinkat(x.dir.get(), x.tmp_name.c_str(), 0);  // left by an interrupted run
     // SIGINT or SIGTERM removes it (registered before it exists, so at any moment);
     // SIGKILL leaves it, and the next run replaces it.
     x.temp_slot = register_temporary(join_path(o.dest, join_path(dir, x.tmp_name)));
-    x.out.reset(::openat(x.dir_fd, x.tmp_name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666));
+    x.out.reset(::openat(x.dir.get(), x.tmp_name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666));
     if (x.out.get() < 0) {
       forget_temp(x);
       x.local_error = fmt::format("{}: {}", quote_name(join_path(o.dest, join_path(dir, x.tmp_name))), error_text(errno));
@@ -422,6 +427,7 @@ struct Prober {
     x.fetching = !o.dest.empty() && !x.t.full && image_path_problem(x.t.image).empty();
     x.hasher.reset();
     x.out.reset();
+    x.dir.reset();
     x.local_error.clear();
     if (x.t.full) {
       x.hasher = std::make_unique<MultiHasher>();
@@ -605,7 +611,7 @@ struct Prober {
         return ProbeVerdict{ProbeClass::placeholder, p.label.empty() ? "a known placeholder image" : p.label};
       }
     }
-    if (::renameat(x.dir_fd, x.tmp_name.c_str(), x.dir_fd, x.final_name.c_str()) != 0) {
+    if (::renameat(x.dir.get(), x.tmp_name.c_str(), x.dir.get(), x.final_name.c_str()) != 0) {
       const std::string why = fmt::format("{}: {}", quote_name(join_path(o.dest, x.t.image)), error_text(errno));
       discard(x);
       if (!fatal) fatal = Error{why};
@@ -621,7 +627,7 @@ struct Prober {
   void discard(Transfer& x) {
     if (x.out.get() >= 0) {
       x.out.reset();
-      ::unlinkat(x.dir_fd, x.tmp_name.c_str(), 0);
+      ::unlinkat(x.dir.get(), x.tmp_name.c_str(), 0);
     }
     forget_temp(x);
   }

@@ -681,6 +681,32 @@ else
   fail "SIGKILL: the run ended (exit $st) before the kill ($nfiles files in DIR): nothing was interrupted"
 fi
 
+# --- 7b. Images in sub-folders, many in flight at once, each written into its own folder ---------
+"$PY" - "$S/nested.json" "$PORT" <<'PYEOF'
+import json, sys
+recs = [{"id": str(i), "image": "d%d/sub%d/n-%02d.jpg" % (i % 5, i % 3, i),
+         "url": "http://images.example.com:%s/slow/n-%02d.jpg" % (sys.argv[2], i)} for i in range(40)]
+json.dump(recs, open(sys.argv[1], "w"))
+PYEOF
+run_lv nested 30 probe "$S/nested.json" "${NET[@]}" --no-progress --parallel 16 --per-host 16 \
+  --fetch-missing --dest "$S/nested"
+expect "nested: exit 0 (got $code)" [ "$code" -eq 0 ]
+pycheck nested <<'PYEOF'
+from lvp import *
+d = S + "/nested"
+bad = []
+for i in range(40):
+    rel = "d%d/sub%d/n-%02d.jpg" % (i % 5, i % 3, i)
+    try:
+        got = open(os.path.join(d, rel), "rb").read()
+    except OSError:
+        got = None
+    if got != probe_server.body_for("/slow/n-%02d.jpg" % i)[1]:
+        bad.append(rel)
+check(not bad, "nested: 40 images, 16 at a time, each in its folder with its own bytes", "wrong or missing: %s" % bad[:5])
+check(len(files_under(d)) == 40, "nested: nothing else written", "found %s" % files_under(d)[:8])
+PYEOF
+
 # --- 8. Could not run: exit 2 -------------------------------------------------------------------
 run_lv nometa 10 probe "$S/no-such-metadata.json" --no-progress --json "$S/nometa.out.json"
 expect "probe of a missing metadata file: exit 2 (got $code)" [ "$code" -eq 2 ]
