@@ -9,7 +9,12 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <thread>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -17,6 +22,7 @@
 
 #include "core/file_reader.h"
 #include "core/names.h"
+#include "core/record_batch.h"
 
 namespace lv {
 namespace {
@@ -81,111 +87,11 @@ class Window {
   bool eof_ = false;
 };
 
-std::size_t first_invalid_utf8(std::string_view s) {
-  std::size_t i = 0;
-  while (i < s.size()) {
-    auto c = static_cast<unsigned char>(s[i]);
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    std::size_t len = (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
-    if (len == 0 || i + len > s.size() || !is_valid_utf8(s.substr(i, len))) return i;
-    i += len;
-  }
-  return std::string_view::npos;
-}
-
-// On-Demand validates only what is read: walk every value, so that a record
-// file Python's json would reject (a bad literal, escape or number, too deep
-// a nesting) is rejected here too. Iterative in the data, recursive in depth,
-// which is bounded.
-constexpr int kMaxDepth = 512;
-
-// The JSON number grammar, for numbers simdjson cannot represent (1e400, 30-digit integers).
-bool is_json_number(std::string_view raw) {
-  while (!raw.empty() && is_ws(raw.back())) raw.remove_suffix(1);
-  std::size_t i = 0;
-  auto digits = [&] {
-    std::size_t start = i;
-    while (i < raw.size() && raw[i] >= '0' && raw[i] <= '9') ++i;
-    return i - start;
-  };
-  if (i < raw.size() && raw[i] == '-') ++i;
-  if (i < raw.size() && raw[i] == '0') {
-    ++i;
-  } else if (digits() == 0) {
-    return false;
-  }
-  if (i < raw.size() && raw[i] == '.') {
-    ++i;
-    if (digits() == 0) return false;
-  }
-  if (i < raw.size() && (raw[i] == 'e' || raw[i] == 'E')) {
-    ++i;
-    if (i < raw.size() && (raw[i] == '+' || raw[i] == '-')) ++i;
-    if (digits() == 0) return false;
-  }
-  return i == raw.size();
-}
-
-simdjson::error_code validate(od::value v, int depth) {
-  if (depth > kMaxDepth) return simdjson::DEPTH_ERROR;
-  od::json_type type;
-  if (auto e = v.type().get(type)) return e;
-  switch (type) {
-    case od::json_type::object: {
-      od::object obj;
-      if (auto e = v.get_object().get(obj)) return e;
-      for (auto field : obj) {
-        std::string_view key;
-        if (auto e = field.unescaped_key().get(key)) return e;
-        od::value child;
-        if (auto e = field.value().get(child)) return e;
-        if (auto e = validate(child, depth + 1)) return e;
-      }
-      return simdjson::SUCCESS;
-    }
-    case od::json_type::array: {
-      od::array arr;
-      if (auto e = v.get_array().get(arr)) return e;
-      for (auto element : arr) {
-        od::value child;
-        if (auto e = element.get(child)) return e;
-        if (auto e = validate(child, depth + 1)) return e;
-      }
-      return simdjson::SUCCESS;
-    }
-    case od::json_type::string: {
-      std::string_view s;
-      return v.get_string().get(s);
-    }
-    case od::json_type::number: {
-      std::string_view raw = v.raw_json_token();
-      od::number n;
-      auto e = v.get_number().get(n);
-      // Valid JSON that does not fit a double or a 64-bit integer (Python reads it).
-      if (e && is_json_number(raw)) return simdjson::SUCCESS;
-      return e == simdjson::INCORRECT_TYPE ? simdjson::NUMBER_ERROR : e;
-    }
-    case od::json_type::boolean: {
-      bool b;
-      auto e = v.get_bool().get(b);
-      return e == simdjson::INCORRECT_TYPE ? simdjson::T_ATOM_ERROR : e;  // 't...' or 'f...' that is not a literal
-    }
-    case od::json_type::null: {
-      bool is_null = false;
-      if (auto e = v.is_null().get(is_null)) return e;
-      return is_null ? simdjson::SUCCESS : simdjson::N_ATOM_ERROR;
-    }
-  }
-  return simdjson::INCORRECT_TYPE;
-}
-
 class Scanner {
  public:
-  Scanner(int fd, std::string_view text, std::string_view name, const ScanOptions& options, const BatchHandler& handler)
-      : window_(fd, text, options.read_block), name_(name), options_(options), handler_(handler) {}
+  // Cuts the input into batches of whole records, handed to `sink` in order.
+  Scanner(int fd, std::string_view text, std::string_view name, const ScanOptions& options, const BatchSink& sink)
+      : window_(fd, text, options.read_block), name_(name), options_(options), sink_(sink) {}
 
   Status run();
 
@@ -223,18 +129,18 @@ class Scanner {
   Result<std::uint64_t> scan_element(std::uint64_t begin);
   Result<std::uint64_t> scan_container(std::uint64_t begin);
   Status flush(std::uint64_t text_end, bool last);
-  Status parse_batch(RecordBatch& batch);
+  Status cut();
 
   Window window_;
   std::string_view name_;
   const ScanOptions& options_;
-  const BatchHandler& handler_;
+  const BatchSink& sink_;
   std::uint64_t batch_begin_ = 0;
   std::uint64_t next_index_ = 0;
   std::vector<std::pair<std::uint64_t, std::uint64_t>> spans_;  // records of the batch
   bool first_batch_ = true;
-  od::parser parser_;
-  std::vector<char> padded_;
+  std::uint64_t lines_before_ = 0;  // newlines before batch_begin_
+  bool sink_failed_ = false;
 };
 
 // Byte classes for the scanner's loop outside strings.
@@ -429,6 +335,16 @@ Result<std::uint64_t> Scanner::scan_element(std::uint64_t begin) {
 }
 
 Status Scanner::run() {
+  Status s = cut();
+  if (!s && !spans_.empty() && !sink_failed_) {
+    // The records cut before the problem are parsed first: an error in them
+    // comes earlier in the file, and is the one to report.
+    if (auto f = flush(spans_.back().second, false); !f) return f;
+  }
+  return s;
+}
+
+Status Scanner::cut() {
   auto start = skip_ws(0);
   if (!start) return start.error();
   std::uint64_t pos = start.value();
@@ -496,140 +412,117 @@ Status Scanner::run() {
 }
 
 Status Scanner::flush(std::uint64_t text_end, bool last) {
-  RecordBatch batch;
+  PendingBatch batch;
   batch.begin = batch_begin_;
-  batch.text = window_.slice(batch_begin_, text_end);
+  batch.text.assign(window_.slice(batch_begin_, text_end));
+  batch.lines_before = lines_before_;
+  lines_before_ += static_cast<std::uint64_t>(std::count(batch.text.begin(), batch.text.end(), '\n'));
   batch.first = first_batch_;
   batch.last = last;
-  if (!spans_.empty()) {
-    if (auto s = parse_batch(batch); !s) return s;
-  }
-  if (auto s = handler_(batch); !s) return s;
+  batch.first_index = next_index_ - spans_.size();
+  batch.spans.swap(spans_);
   spans_.clear();
   batch_begin_ = text_end;
   first_batch_ = false;
-  return {};
-}
-
-Status Scanner::parse_batch(RecordBatch& batch) {
-  const std::uint64_t first = spans_.front().first;
-  const std::uint64_t last_end = spans_.back().second;
-  std::string_view body = window_.slice(first, last_end);
-  // simdjson reads a padded copy: '[' + the records and their separators + ']'.
-  padded_.resize(body.size() + 2 + simdjson::SIMDJSON_PADDING);
-  padded_[0] = '[';
-  std::memcpy(padded_.data() + 1, body.data(), body.size());
-  padded_[body.size() + 1] = ']';
-  simdjson::padded_string_view json(padded_.data(), body.size() + 2, padded_.size());
-  auto offset_of = [&](const char* p) { return first + static_cast<std::uint64_t>(p - padded_.data()) - 1; };
-
-  od::document doc;
-  auto fail = [&](simdjson::error_code e, const char* where) -> Status {
-    std::uint64_t at = where ? offset_of(where) : first;
-    return error_at(std::clamp(at, first, last_end), fmt::format("invalid JSON: {}", simdjson::error_message(e)));
-  };
-  // simdjson's first stage checks the UTF-8 of the whole batch; where it
-  // fails, find the first bad byte ourselves (it does not say).
-  if (auto e = parser_.iterate(json).get(doc)) {
-    if (e == simdjson::UTF8_ERROR) return error_at(first + std::min(first_invalid_utf8(body), body.size()), "invalid UTF-8");
-    return fail(e, nullptr);
-  }
-  od::array array;
-  if (auto e = doc.get_array().get(array)) return fail(e, nullptr);
-
-  batch.records.reserve(spans_.size());
-  std::uint64_t index = next_index_ - spans_.size();
-  for (auto element : array) {
-    od::value v;
-    if (auto e = element.get(v)) {
-      const char* at = nullptr;
-      if (doc.current_location().get(at) != simdjson::SUCCESS) at = nullptr;
-      return fail(e, at);
-    }
-    Record r;
-    r.index = index;
-    std::size_t k = static_cast<std::size_t>(index - (next_index_ - spans_.size()));
-    r.begin = spans_[k].first;
-    r.end = spans_[k].second;
-    ++index;
-    const char* record_at = padded_.data() + 1 + (r.begin - first);
-    od::object obj;
-    auto type_error = v.get_object().get(obj);
-    if (type_error == simdjson::INCORRECT_TYPE) {
-      r.is_object = false;
-      if (auto e = validate(v, 1)) return fail(e, record_at);
-      batch.records.push_back(r);
-      continue;
-    }
-    if (type_error) return fail(type_error, record_at);
-    for (auto field : obj) {
-      std::string_view key;
-      if (auto e = field.unescaped_key().get(key)) return fail(e, record_at);
-      od::value fv;
-      if (auto e = field.value().get(fv)) return fail(e, record_at);
-      if (key == "image") {
-        if (r.image_kind != ImageKind::absent) {
-          r.image_kind = ImageKind::duplicate;
-          if (auto e = validate(fv, 2)) return fail(e, record_at);
-          continue;
-        }
-        std::string_view raw = fv.raw_json_token();
-        std::string_view s;
-        auto e = fv.get_string().get(s);
-        if (e == simdjson::INCORRECT_TYPE) {
-          r.image_kind = ImageKind::not_string;
-          if (auto ve = validate(fv, 2)) return fail(ve, raw.data());
-          continue;
-        }
-        if (e) return fail(e, raw.data());
-        r.image_kind = ImageKind::string;
-        r.image = s;
-        std::size_t close = raw.rfind('"');
-        r.image_begin = offset_of(raw.data());
-        r.image_end = offset_of(raw.data() + close + 1);
-      } else if (key == "id") {
-        std::string_view raw = fv.raw_json_token();
-        std::string_view s;
-        if (fv.get_string().get(s) == simdjson::SUCCESS) {
-          r.id = s;
-        } else {
-          if (auto e = validate(fv, 2)) return fail(e, raw.data());
-          while (!raw.empty() && is_ws(raw.back())) raw.remove_suffix(1);
-          r.id = raw;  // a number (or another scalar) as written
-        }
-      } else if (options_.extra_fields && (key == "url" || key == "caption" || key == "blip_caption")) {
-        std::string_view s;
-        if (fv.get_string().get(s) != simdjson::SUCCESS) {
-          if (auto e = validate(fv, 2)) return fail(e, record_at);
-          continue;
-        }
-        (key == "url" ? r.url : key == "caption" ? r.caption : r.blip_caption) = s;
-      } else if (auto e = validate(fv, 2)) {
-        const char* at = nullptr;
-        if (doc.current_location().get(at) != simdjson::SUCCESS) at = record_at;
-        return fail(e, at);
-      }
-    }
-    batch.records.push_back(r);
-  }
-  return {};
+  Status s = sink_(std::move(batch));
+  sink_failed_ = !s.ok();
+  return s;
 }
 
 }  // namespace
 
 Status scan_records_in(std::string_view text, std::string_view name, const ScanOptions& options,
                        const BatchHandler& on_batch) {
-  return Scanner(-1, text, name, options, on_batch).run();
+  BatchParser parser(name, options);
+  BatchSink sink = [&](PendingBatch&& b) { return parser.hand_over(b, on_batch); };
+  return Scanner(-1, text, name, options, sink).run();
 }
+
+namespace {
+
+// A file is cut into batches on a thread of its own while the caller's thread
+// parses the batches and runs the handler: the two halves of the work overlap.
+// At most kInFlight batches wait between them. Errors come out in file order:
+// a batch the cutter handed over is parsed before the cutter's own error.
+class Pipeline {
+ public:
+  static constexpr std::size_t kInFlight = 2;
+
+  // Cutter side: false once the consumer stopped (the cutter then stops too).
+  bool push(PendingBatch&& b) {
+    std::unique_lock lock(mu_);
+    space_.wait(lock, [&] { return queue_.size() < kInFlight || stopped_; });
+    if (stopped_) return false;
+    queue_.push_back(std::move(b));
+    ready_.notify_one();
+    return true;
+  }
+  void finish(Status s) {
+    std::lock_guard lock(mu_);
+    done_ = true;
+    result_ = std::move(s);
+    ready_.notify_one();
+  }
+  // Consumer side.
+  std::optional<PendingBatch> pop() {
+    std::unique_lock lock(mu_);
+    ready_.wait(lock, [&] { return !queue_.empty() || done_; });
+    if (queue_.empty()) return std::nullopt;
+    PendingBatch b = std::move(queue_.front());
+    queue_.pop_front();
+    space_.notify_one();
+    return b;
+  }
+  void stop() {
+    std::lock_guard lock(mu_);
+    stopped_ = true;
+    space_.notify_all();
+  }
+  Status result() {
+    std::lock_guard lock(mu_);
+    return result_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable ready_, space_;
+  std::deque<PendingBatch> queue_;
+  bool done_ = false;
+  bool stopped_ = false;
+  Status result_;
+};
+
+}  // namespace
 
 Status scan_records(const std::string& path, const ScanOptions& options, const BatchHandler& on_batch) {
   const bool stdin_input = path == "-";
   int fd = stdin_input ? 0 : ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
   const std::string name = quote_name(stdin_input ? "standard input" : path);
   if (fd < 0) return Error{fmt::format("{}: {}", name, error_text(errno))};
-  Status s = Scanner(fd, {}, name, options, on_batch).run();
+  BatchParser parser(name, options);
+  Status result;
+  if (!options.overlap) {
+    const BatchSink sink = [&](PendingBatch&& b) { return parser.hand_over(b, on_batch); };
+    result = Scanner(fd, {}, name, options, sink).run();
+  } else {
+    Pipeline pipe;
+    const BatchSink sink = [&](PendingBatch&& b) -> Status {
+      if (!pipe.push(std::move(b))) return Error{"stopped"};  // the consumer failed: its error is the one reported
+      return {};
+    };
+    std::thread cutter([&] { pipe.finish(Scanner(fd, {}, name, options, sink).run()); });
+    while (auto batch = pipe.pop()) {
+      if (auto s = parser.hand_over(*batch, on_batch); !s) {
+        result = s;
+        break;
+      }
+    }
+    pipe.stop();
+    cutter.join();
+    if (result) result = pipe.result();
+  }
   if (!stdin_input) ::close(fd);
-  return s;
+  return result;
 }
 
 }  // namespace lv

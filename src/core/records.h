@@ -58,6 +58,12 @@ struct ScanOptions {
   std::size_t batch_bytes = 4u << 20;
   std::size_t max_record_bytes = 256u << 20;  // a larger record is an error, not an allocation
   std::size_t read_block = 8u << 20;          // bytes read from the file at a time
+  // Files only: cut batches on a second thread while this one parses them and
+  // runs the handler. Worth it when the caller's thread is the bottleneck
+  // (rewrite: ~25% faster); it costs a copy of each batch and up to two batches
+  // of memory, so commands whose other threads already fill the cores (missing)
+  // leave it off.
+  bool overlap = false;
 };
 
 using BatchHandler = std::function<Status(const RecordBatch&)>;

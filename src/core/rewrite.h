@@ -29,7 +29,11 @@ struct RewriteOptions {
   // Values are img2dataset files (`00000/000000123.jpg`): name them as LLaVA
   // does (`GCC_train_*.jpg`) through their sidecar URL and `meta`.
   bool rename_to_gcc = false;
-  ScanOptions scan;                 // batch sizes (tests exercise small ones)
+  ScanOptions scan = [] {            // batch sizes (tests exercise small ones)
+    ScanOptions o;
+    o.overlap = true;  // the splice runs on the caller's thread: cutting on another pays
+    return o;
+  }();
 };
 
 struct RewriteStats {

@@ -330,10 +330,11 @@ fi
 rm -rf "$S/d7" "$S/d8"
 
 # --- 8b. Progress on a terminal: totals, and each file in flight with its percentage ---
-# (under script(1) for a terminal; the slowed file, stopped after 1.5 s by SIGINT)
+# (under script(1) for a terminal; the slowed file, stopped after 4 s by SIGINT: enough
+# for the first lines even under ASan)
 if command -v script >/dev/null; then
   net_manifest "$S/m-progress.json" "$S/files" big.bin
-  timeout -s INT 1.5 script -qec "$(printf '%q ' "$LV" fetch "$S/m-progress.json" --dest "$S/d8b" --endpoint "$HUB_URL" \
+  timeout -s INT 4 script -qec "$(printf '%q ' "$LV" fetch "$S/m-progress.json" --dest "$S/d8b" --endpoint "$HUB_URL" \
     --retry-delay 0.05 --timeout 5)" "$S/progress.tty" >/dev/null 2>&1 || true
   expect "progress: no line with the file in flight ('| big.bin N%') on the terminal: $(tr '\r' '\n' <"$S/progress.tty" | tail -n 3 | tr '\n' ' ')" \
     grep -aqE '[|] big\.bin [0-9]+%' "$S/progress.tty"

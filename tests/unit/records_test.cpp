@@ -1,6 +1,9 @@
 #include "core/records.h"
 
 #include <doctest/doctest.h>
+#include <fmt/format.h>
+
+#include <algorithm>
 
 #include "test_util.h"
 
@@ -86,6 +89,7 @@ TEST_CASE("batches partition the file, whatever the batch and read sizes") {
       ScanOptions o;
       o.batch_bytes = batch;
       o.read_block = block;
+      o.overlap = batch % 2 == 1;
       auto st = scan_records(path, o, [&](const RecordBatch& b) { return collect(out, b); });
       REQUIRE(st.ok());
       CHECK(out.rejoined == kChat);
@@ -138,6 +142,8 @@ TEST_CASE("record spans with escapes and brackets in strings, across blocks and 
       ScanOptions o;
       o.batch_bytes = 1 + next(300);
       o.read_block = block;
+      o.overlap = block % 2 == 0;  // both: batches cut on this thread, and on another
+      CAPTURE(o.overlap);
       auto st = scan_records(dir.write("chat.json", text), o, [&](const RecordBatch& b) { return collect(out, b); });
       REQUIRE(st.ok());
       REQUIRE(out.records.size() == n);
@@ -148,6 +154,66 @@ TEST_CASE("record spans with escapes and brackets in strings, across blocks and 
         CHECK(out.images[i] == "img" + std::to_string(i) + ".jpg");
       }
     }
+  }
+}
+
+// A file is cut on one thread and parsed on another: errors still come out in
+// file order, with the line of the byte, whatever the batch and read sizes.
+TEST_CASE("the first error in the file wins, with its line, when cutting and parsing overlap") {
+  std::string text = "[\n";
+  for (int i = 0; i < 200; ++i) {
+    text += "  {\"id\": \"" + std::to_string(i) + "\", \"image\": \"" + std::to_string(i) + ".jpg\", \"ok\": ";
+    text += i == 120 ? "tru" : "true";
+    text += "},\n";
+  }
+  text += "  {\"id\": \"cut";  // truncated: the cutter's error comes after the parser's
+  const std::size_t bad = text.find("tru}");
+  const auto line = 1 + std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(bad), '\n');
+  for (std::size_t batch : {1, 100, 4096, 1 << 20}) {
+    for (std::size_t block : {7, 64, 1 << 20}) {
+     for (bool overlap : {false, true}) {
+      CAPTURE(batch);
+      CAPTURE(block);
+      CAPTURE(overlap);
+      test::TempDir dir;
+      ScanOptions o;
+      o.batch_bytes = batch;
+      o.read_block = block;
+      o.overlap = overlap;
+      std::size_t records = 0;
+      const std::string path = dir.write("chat.json", text);
+      auto st = scan_records(path, o, [&](const RecordBatch& b) {
+        records += b.records.size();
+        return Status{};
+      });
+      REQUIRE_FALSE(st.ok());
+      const std::string where = fmt::format("{}: byte {} (line {}): invalid JSON: ", path, bad, line);
+      CHECK(st.error().message.substr(0, where.size()) == where);
+      CHECK(records <= 120);  // nothing after the bad record was handed over
+     }
+    }
+  }
+}
+
+TEST_CASE("a handler's error stops the scan, cut on another thread or not") {
+  std::string text = "[";
+  for (int i = 0; i < 5000; ++i) text += std::string(i ? "," : "") + "{\"image\": \"" + std::to_string(i) + ".jpg\"}";
+  text += "]";
+  for (bool overlap : {false, true}) {
+    CAPTURE(overlap);
+    test::TempDir dir;
+    ScanOptions o;
+    o.batch_bytes = 64;
+    o.read_block = 256;
+    o.overlap = overlap;
+    int calls = 0;
+    auto st = scan_records(dir.write("chat.json", text), o, [&](const RecordBatch&) -> Status {
+      if (++calls == 3) return Error{"disk full"};
+      return {};
+    });
+    REQUIRE_FALSE(st.ok());
+    CHECK(st.error().message == "disk full");
+    CHECK(calls == 3);
   }
 }
 
