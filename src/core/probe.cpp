@@ -316,13 +316,7 @@ struct Prober {
         x.keep_tail(p, used);
         return n;
       }
-      ProbeResponse r;
-      r.status = x.status;
-      r.content_type = x.content_type;
-      r.robots = x.robots;
-      r.total = x.total;
-      r.head = x.head;
-      ProbeVerdict v = classify_probe(r, o.honor_robots, o.placeholders);
+      ProbeVerdict v = classify_probe(response_of(x), o.honor_robots, o.placeholders);
       if (v.cls != ProbeClass::ok) {
         x.early = std::move(v);
         x.early_verdict = true;
@@ -330,11 +324,7 @@ struct Prober {
         return 0;
       }
       if (!open_temp(x) || !write_out(x, x.head.data(), x.head.size())) return 0;
-      x.hasher = std::make_unique<MultiHasher>();
-      AlgorithmSet set;
-      set.add(Algorithm::sha256);
-      x.hasher->start(set);
-      x.hasher->update(x.head.data(), x.head.size());
+      x.hasher = sha256_of(x.head);
       x.body += used;
       x.keep_tail(p, used);
     }
@@ -429,12 +419,7 @@ struct Prober {
     x.out.reset();
     x.dir.reset();
     x.local_error.clear();
-    if (x.t.full) {
-      x.hasher = std::make_unique<MultiHasher>();
-      AlgorithmSet set;
-      set.add(Algorithm::sha256);
-      x.hasher->start(set);
-    }
+    if (x.t.full) x.hasher = sha256_of();
     const std::string url = map_url(x.t.url, o.url_map);
     curl_easy_setopt(easy, CURLOPT_URL, url.c_str());
     curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -497,14 +482,9 @@ struct Prober {
     curl_multi_remove_handle(multi, x.easy);
     --in_flight;
     if (--per_host[x.host] == 0) per_host.erase(x.host);
-    ProbeResponse r;
+    ProbeResponse r = response_of(x);
     r.curl_code = code;
     r.cut = x.cut;
-    r.status = x.status;
-    r.content_type = x.content_type;
-    r.robots = x.robots;
-    r.total = x.total;
-    r.head = x.head;
     // curl's own words carry timings ("after 1501 milliseconds"): the report
     // says the same thing for the same failure, whatever the timing.
     r.curl_error = curl_easy_strerror(code);
@@ -519,24 +499,13 @@ struct Prober {
       // The whole body of a placeholder candidate: its sha256 decides.
       v = ProbeVerdict{};
       if (!x.cut && code == CURLE_OK && x.status >= 200 && x.status < 300) {
-        const std::string hex = sha256_hex(*x.hasher);
-        for (const auto& p : o.placeholders) {
-          if (p.size == x.body && p.sha256 == hex) v = ProbeVerdict{ProbeClass::placeholder, p.label.empty() ? "a known placeholder image" : p.label};
-        }
+        if (auto ph = placeholder(x.body, sha256_hex(*x.hasher))) v = std::move(*ph);
       }
     } else if (v.cls == ProbeClass::ok && x.fetching) {
       v = check_fetched(x, code, v);
     } else if (v.cls == ProbeClass::ok && v.check_placeholder) {
       if (x.head.size() == x.total) {
-        MultiHasher h;
-        AlgorithmSet set;
-        set.add(Algorithm::sha256);
-        h.start(set);
-        h.update(x.head.data(), x.head.size());
-        const std::string hex = sha256_hex(h);
-        for (const auto& p : o.placeholders) {
-          if (p.size == x.total && p.sha256 == hex) v = ProbeVerdict{ProbeClass::placeholder, p.label.empty() ? "a known placeholder image" : p.label};
-        }
+        if (auto ph = placeholder(x.total, sha256_hex(*sha256_of(x.head)))) v = std::move(*ph);
       } else {
         Target t = x.t;
         t.full = true;
@@ -572,6 +541,36 @@ struct Prober {
     return digests.empty() ? std::string() : digests[0].hex();
   }
 
+  // A SHA-256 hasher, started, fed `first` bytes.
+  static std::unique_ptr<MultiHasher> sha256_of(std::span<const std::uint8_t> first = {}) {
+    auto h = std::make_unique<MultiHasher>();
+    AlgorithmSet set;
+    set.add(Algorithm::sha256);
+    h->start(set);
+    if (!first.empty()) h->update(first.data(), first.size());
+    return h;
+  }
+
+  // The placeholder a whole body of `size` bytes with this sha256 is, if any.
+  std::optional<ProbeVerdict> placeholder(std::uint64_t size, const std::string& sha256_hex_digest) const {
+    for (const auto& p : o.placeholders) {
+      if (p.size == size && p.sha256 == sha256_hex_digest) {
+        return ProbeVerdict{ProbeClass::placeholder, p.label.empty() ? "a known placeholder image" : p.label};
+      }
+    }
+    return std::nullopt;
+  }
+
+  static ProbeResponse response_of(const Transfer& x) {
+    ProbeResponse r;
+    r.status = x.status;
+    r.content_type = x.content_type;
+    r.robots = x.robots;
+    r.total = x.total;
+    r.head = x.head;
+    return r;
+  }
+
   // Fetch mode: the body is all there, is an image, and is not a placeholder;
   // then the temporary file takes its final name.
   ProbeVerdict check_fetched(Transfer& x, CURLcode code, ProbeVerdict v) {
@@ -589,11 +588,7 @@ struct Prober {
         if (!fatal) fatal = Error{x.local_error};
         return ProbeVerdict{ProbeClass::connection_failed, x.local_error};
       }
-      x.hasher = std::make_unique<MultiHasher>();
-      AlgorithmSet set;
-      set.add(Algorithm::sha256);
-      x.hasher->start(set);
-      x.hasher->update(x.head.data(), x.head.size());
+      x.hasher = sha256_of(x.head);
     }
     if (image_signature(x.head) == "jpeg") {
       // The end-of-image marker, allowing for a little padding after it (as `missing --deep`).
@@ -604,12 +599,9 @@ struct Prober {
         return ProbeVerdict{ProbeClass::not_image, "a JPEG without its end marker (truncated?)"};
       }
     }
-    const std::string hex = sha256_hex(*x.hasher);
-    for (const auto& p : o.placeholders) {
-      if (p.size == x.body && p.sha256 == hex) {
-        discard(x);
-        return ProbeVerdict{ProbeClass::placeholder, p.label.empty() ? "a known placeholder image" : p.label};
-      }
+    if (auto ph = placeholder(x.body, sha256_hex(*x.hasher))) {
+      discard(x);
+      return *ph;
     }
     if (::renameat(x.dir.get(), x.tmp_name.c_str(), x.dir.get(), x.final_name.c_str()) != 0) {
       const std::string why = fmt::format("{}: {}", quote_name(join_path(o.dest, x.t.image)), error_text(errno));

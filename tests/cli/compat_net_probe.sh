@@ -435,8 +435,10 @@ check(count("/flaky/m-09.jpg") == 2, "main: /flaky/ retried once after its 500 (
 check(count("/429/m-11.jpg") == 2, "main: /429/ retried once (2 requests)", "%d requests" % count("/429/m-11.jpg"))
 check(count("/500/m-10.jpg") == 3, "main: /500/ asked 3 times (1 + --retries 2 by default)", "%d requests" % count("/500/m-10.jpg"))
 # libcurl itself asks once more when a reused keep-alive connection dies before any answer.
-check(3 <= count("/reset/m-21.jpg") <= 9, "main: /reset/ asked 3 times, or up to 9 (connection failures are retried; "
-      "libcurl also retries, by itself, a request whose reused keep-alive connection died)", "%d requests" % count("/reset/m-21.jpg"))
+# Our 3 attempts; libcurl itself re-sends a request whose reused keep-alive connection
+# turns out dead, up to 5 times (CONN_MAX_RETRIES): 3 to 18 requests.
+check(3 <= count("/reset/m-21.jpg") <= 18, "main: /reset/ asked 3 times (1 + --retries 2), each maybe re-sent by libcurl "
+      "on a dead reused connection (at most 18)", "%d requests" % count("/reset/m-21.jpg"))
 check(count("/stall/m-23.jpg") == 3, "main: /stall/ asked 3 times (timeouts are retried)", "%d requests" % count("/stall/m-23.jpg"))
 for p in ("/404/m-05.jpg", "/403/m-07.jpg", "/401/m-08.jpg", "/410/m-06.jpg", "/html/m-12.jpg"):
     check(count(p) == 1, "main: %s asked once (no retry on a definitive answer)" % p, "%d requests" % count(p))
