@@ -131,7 +131,7 @@ int run_fetch(const FetchCommandOptions& o) {
       result.emplace(fetch_all(items, options));
       finished = true;
     });
-    if (!o.no_progress && stderr_is_terminal()) {
+    if (!o.no_progress && (o.force_progress || stderr_is_terminal())) {
       Progress progress(true, items.size(), total);
       while (!finished.load()) {
         progress.update(counters.files_done.load(), counters.bytes.load(), files_in_flight(counters, items));

@@ -104,6 +104,7 @@ struct FetchCommandOptions {
   double retry_delay = 1.0;
   bool allow_unknown_hashes = false;
   bool no_progress = false;
+  bool force_progress = false;  // --progress: draw it even when stderr is not a terminal (logs)
 };
 int run_fetch(const FetchCommandOptions& options);
 

@@ -191,6 +191,7 @@ void add_fetch(CLI::App& app, FetchCommandOptions& o) {
       ->type_name("SECONDS")->capture_default_str();
   cmd->add_flag("--allow-unknown-hashes", o.allow_unknown_hashes, "Exit 0 even when a file has no known sha256");
   cmd->add_flag("--no-progress", o.no_progress, "No progress line on a terminal");
+  cmd->add_flag("--progress", o.force_progress, "The progress line even when stderr is not a terminal (logs)");
   add_network(cmd, o.net);
 }
 
