@@ -236,7 +236,7 @@ void add_probe(CLI::App& app, ProbeCommandOptions& o) {
       ->type_name("FILE");
   cmd->add_flag("--ignore-robots", o.ignore_robots, "Do not classify X-Robots-Tag opt-outs");
   cmd->add_option("--user-agent", o.user_agent, "The User-Agent header (default: llava-verify/VERSION)")->type_name("TEXT");
-  cmd->add_option("--cacert", o.cacert, "Trust the CA certificates in FILE too")->type_name("FILE");
+  cmd->add_option("--cacert", o.cacert, "Trust the CA certificates in FILE instead of the system store")->type_name("FILE");
   cmd->add_flag("--no-progress", o.no_progress, "No progress line on a terminal");
 }
 
