@@ -18,11 +18,6 @@
 namespace lv::cli {
 namespace {
 
-void clear_line() {
-  std::fputs("\r\033[K", stderr);
-  std::fflush(stderr);
-}
-
 std::string clock_text(double seconds) {
   const auto s = static_cast<std::uint64_t>(seconds);
   return fmt::format("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60);
@@ -44,8 +39,7 @@ void draw(const ProbeProgress& p, std::chrono::steady_clock::time_point start) {
     if (n > 0) line += fmt::format(" {} {}", probe_class_name(static_cast<ProbeClass>(c)), n);
   }
   if (const std::uint64_t f = p.fetched.load(); f > 0) line += fmt::format(" fetched {}", f);
-  std::fprintf(stderr, "\r\033[K%s", line.c_str());
-  std::fflush(stderr);
+  show_progress_line(line);
 }
 
 std::string summary_text(const std::string& meta, const ProbeReport& r, bool fetching) {
@@ -128,13 +122,13 @@ int run_probe(const ProbeCommandOptions& o) {
       finished = true;
     });
     if (!o.no_progress && stderr_is_terminal()) {
-      set_progress_clearer(&clear_line);
+      set_progress_clearer(&clear_progress_line);
       const auto start = std::chrono::steady_clock::now();
       while (!finished.load()) {
         draw(counters, start);
         std::this_thread::sleep_for(std::chrono::milliseconds(200));
       }
-      clear_line();
+      clear_progress_line();
       set_progress_clearer(nullptr);
     }
   }

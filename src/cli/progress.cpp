@@ -28,6 +28,15 @@ void clear_line() {
 
 bool stderr_is_terminal() { return ::isatty(2) == 1; }
 
+void show_progress_line(const std::string& line) {
+  std::fflush(stdout);
+  std::fprintf(stderr, "\r\033[K%s", line.c_str());
+  std::fflush(stderr);
+  g_line_shown = true;
+}
+
+void clear_progress_line() { clear_line(); }
+
 std::string human_bytes(double bytes) {
   static constexpr const char* kUnits[] = {"B", "kB", "MB", "GB", "TB", "PB"};
   int unit = 0;
@@ -81,10 +90,7 @@ void Progress::update(std::uint64_t files_done, std::uint64_t bytes_done, std::s
     line += fmt::format("  ETA {}:{:02}:{:02}", eta / 3600, eta / 60 % 60, eta % 60);
   }
   if (!detail.empty()) line += fmt::format("  | {}", detail);
-  std::fflush(stdout);
-  std::fprintf(stderr, "\r\033[K%s", line.c_str());
-  std::fflush(stderr);
-  g_line_shown = true;
+  show_progress_line(line);
 }
 
 void show_zip_progress(bool enabled, const ZipProgress& counters, const std::function<bool()>& done) {

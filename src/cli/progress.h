@@ -54,5 +54,10 @@ std::string human_bytes(double bytes);
 
 // True when file descriptor 2 is a terminal.
 bool stderr_is_terminal();
+// One progress line on stderr (replacing the last), and its removal: for
+// commands that compose their own line (probe). The console clears it before
+// printing anything else once set_progress_clearer(&clear_progress_line) is called.
+void show_progress_line(const std::string& line);
+void clear_progress_line();
 
 }  // namespace lv::cli

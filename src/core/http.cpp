@@ -20,22 +20,23 @@ void global_init() {
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 }
 
-std::string lower(std::string_view s) {
+}  // namespace
+
+std::string ascii_lower(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
 }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n')) s.remove_suffix(1);
+std::string_view trim_space(std::string_view s) {
+  auto space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
+  while (!s.empty() && space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && space(s.back())) s.remove_suffix(1);
   return s;
 }
 
-}  // namespace
-
 std::optional<std::uint64_t> parse_decimal(std::string_view value) {
-  value = trim(value);
+  value = trim_space(value);
   if (value.empty() || value.size() > 19) return std::nullopt;
   std::uint64_t n = 0;
   for (char c : value) {
@@ -51,18 +52,18 @@ std::string url_host(std::string_view url) {
   std::string_view rest = url.substr(scheme + 3);
   rest = rest.substr(0, rest.find_first_of("/?#"));
   if (const std::size_t at = rest.rfind('@'); at != std::string_view::npos) rest = rest.substr(at + 1);
-  return lower(rest);
+  return ascii_lower(rest);
 }
 
 std::string url_origin(std::string_view url) {
   const std::size_t scheme = url.find("://");
   const std::string host = url_host(url);
   if (scheme == std::string_view::npos || scheme == 0 || host.empty()) return {};
-  return lower(url.substr(0, scheme)) + "://" + host;
+  return ascii_lower(url.substr(0, scheme)) + "://" + host;
 }
 
 std::optional<std::uint64_t> parse_retry_after(std::string_view value, std::int64_t now) {
-  value = trim(value);
+  value = trim_space(value);
   if (auto seconds = parse_decimal(value)) return std::min<std::uint64_t>(*seconds, 24 * 3600);
   // An HTTP date: "Wed, 21 Oct 2015 07:28:00 GMT".
   std::tm tm{};
@@ -75,15 +76,15 @@ std::optional<std::uint64_t> parse_retry_after(std::string_view value, std::int6
 }
 
 std::string etag_sha256(std::string_view value) {
-  value = trim(value);
+  value = trim_space(value);
   if (value.starts_with("W/")) value.remove_prefix(2);
   if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
   if (value.size() != 64 || !is_hex(value)) return {};
-  return lower(value);
+  return ascii_lower(value);
 }
 
 std::optional<std::uint64_t> content_range_start(std::string_view value) {
-  value = trim(value);
+  value = trim_space(value);
   if (!value.starts_with("bytes ")) return std::nullopt;
   value.remove_prefix(6);
   const std::size_t dash = value.find('-');
@@ -123,7 +124,7 @@ struct HttpClient::Impl {
     if (line.starts_with("HTTP/")) {
       self->response->headers.clear();  // a new response (after a redirect, or 100 Continue)
     } else if (const std::size_t colon = line.find(':'); colon != std::string_view::npos) {
-      self->response->headers[lower(trim(line.substr(0, colon)))] = std::string(trim(line.substr(colon + 1)));
+      self->response->headers[ascii_lower(trim_space(line.substr(0, colon)))] = std::string(trim_space(line.substr(colon + 1)));
     }
     return n;
   }

@@ -79,6 +79,10 @@ std::optional<std::uint64_t> parse_retry_after(std::string_view value, std::int6
 std::string etag_sha256(std::string_view value);
 // The start of a "Content-Range: bytes A-B/C" value, nullopt when not that form.
 std::optional<std::uint64_t> content_range_start(std::string_view value);
+// ASCII lower case (header names, hosts, hex digits).
+std::string ascii_lower(std::string_view s);
+// Without the spaces, tabs, CR and LF around it (header values, list lines).
+std::string_view trim_space(std::string_view s);
 // A non-negative decimal header value (Content-Length, X-Linked-Size).
 std::optional<std::uint64_t> parse_decimal(std::string_view value);
 

@@ -20,6 +20,12 @@
 namespace lv {
 namespace probe_detail {
 
+bool selected(const ProbeOptions& o, std::string_view image) {
+  if (o.only == nullptr) return true;
+  if (is_normal_path(image)) return o.only->find(image).second != nullptr;
+  return o.only->find(normalize_path(image)).second != nullptr;
+}
+
 std::uint64_t fnv1a(std::string_view s) {
   std::uint64_t h = 1469598103934665603ull;
   for (char c : s) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
@@ -67,14 +73,11 @@ void Prober::add(const Record& r) {
     ++report.without_url;
     return;
   }
-  std::string image(r.image);
-  if (o.only != nullptr) {
-    const std::string key = is_normal_path(image) ? image : normalize_path(image);
-    if (o.only->find(key).second == nullptr) {
-      ++report.skipped;
-      return;
-    }
+  if (!selected(o, r.image)) {
+    ++report.skipped;
+    return;
   }
+  std::string image(r.image);
   ++report.urls;
   Target t{r.index, std::string(r.id), std::move(image), std::string(r.url)};
   if (const ProbeState::Entry* e = state.find(t.index, fnv1a(t.url))) {
@@ -264,10 +267,7 @@ Result<ProbeReport> probe_urls(const std::string& meta, const ProbeOptions& opti
       ++records;
       if (r.url.empty()) continue;
       ++with_url;
-      if (options.only != nullptr) {
-        const std::string image(r.image);
-        if (options.only->find(is_normal_path(image) ? image : normalize_path(image)).second == nullptr) continue;
-      }
+      if (!probe_detail::selected(options, r.image)) continue;
       ++total;
     }
     return {};

@@ -14,22 +14,10 @@
 namespace lv {
 namespace {
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 // Content types that say "not an image" outright (HTML error pages, JSON errors).
 bool clearly_not_image(std::string_view type) {
   type = type.substr(0, type.find(';'));
-  type = trim(type);
+  type = trim_space(type);
   if (type.empty() || type.starts_with("image/")) return false;
   return type.starts_with("text/") || type.find("html") != std::string_view::npos ||
          type.find("json") != std::string_view::npos || type.find("xml") != std::string_view::npos ||
@@ -67,7 +55,7 @@ Result<std::vector<Placeholder>> parse_placeholders(std::string_view text, std::
   while (!text.empty()) {
     ++line_no;
     const std::size_t nl = text.find('\n');
-    std::string_view line = trim(text.substr(0, nl));
+    std::string_view line = trim_space(text.substr(0, nl));
     text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
     if (line.empty() || line.front() == '#') continue;
     auto bad = [&](std::string_view why) {
@@ -77,14 +65,14 @@ Result<std::vector<Placeholder>> parse_placeholders(std::string_view text, std::
     if (sp == std::string_view::npos) return bad("no sha256");
     auto size = parse_decimal(line.substr(0, sp));
     if (!size || *size == 0) return bad("the size is not a positive whole number");
-    std::string_view rest = trim(line.substr(sp));
+    std::string_view rest = trim_space(line.substr(sp));
     const std::size_t sp2 = rest.find_first_of(" \t");
     std::string_view hex = rest.substr(0, sp2);
     if (hex.size() != 64 || !is_hex(hex)) return bad("the sha256 is not 64 hex digits");
     Placeholder p;
     p.size = *size;
-    p.sha256 = lower(hex);
-    p.label = sp2 == std::string_view::npos ? std::string() : std::string(trim(rest.substr(sp2)));
+    p.sha256 = ascii_lower(hex);
+    p.label = sp2 == std::string_view::npos ? std::string() : std::string(trim_space(rest.substr(sp2)));
     out.push_back(std::move(p));
   }
   return out;
@@ -116,13 +104,13 @@ bool robots_opt_out(std::string_view value) {
     value = nl == std::string_view::npos ? std::string_view() : value.substr(nl + 1);
     std::string_view directives = one;
     if (const std::size_t colon = one.find(':'); colon != std::string_view::npos) {
-      const std::string agent = lower(trim(one.substr(0, colon)));
+      const std::string agent = ascii_lower(trim_space(one.substr(0, colon)));
       if (agent != "llava-verify" && agent != "*") continue;  // a rule for another crawler
       directives = one.substr(colon + 1);
     }
     while (!directives.empty()) {
       const std::size_t comma = directives.find(',');
-      const std::string d = lower(trim(directives.substr(0, comma)));
+      const std::string d = ascii_lower(trim_space(directives.substr(0, comma)));
       if (d == "noai" || d == "noimageai" || d == "noindex" || d == "noimageindex") return true;
       directives = comma == std::string_view::npos ? std::string_view() : directives.substr(comma + 1);
     }

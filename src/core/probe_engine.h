@@ -95,6 +95,9 @@ struct Waiting {
   bool operator>(const Waiting& o) const { return due != o.due ? due > o.due : seq > o.seq; }
 };
 
+// Whether --only (if given) names this image (compared in its normal form).
+bool selected(const ProbeOptions& o, std::string_view image);
+
 // FNV-1a: ties a state-file line to its URL.
 std::uint64_t fnv1a(std::string_view s);
 

@@ -33,14 +33,10 @@ std::size_t Prober::on_header(char* data, std::size_t size, std::size_t n, void*
   }
   const std::size_t colon = line.find(':');
   if (colon == std::string_view::npos) return size * n;
-  std::string name(line.substr(0, colon));
-  for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  std::string_view value = line.substr(colon + 1);
-  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-  while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) value.remove_suffix(1);
+  const std::string name = ascii_lower(trim_space(line.substr(0, colon)));
+  const std::string_view value = trim_space(line.substr(colon + 1));
   if (name == "content-type") {
-    x->content_type.assign(value);
-    for (char& c : x->content_type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    x->content_type = ascii_lower(value);
   } else if (name == "x-robots-tag") {
     if (!x->robots.empty()) x->robots += '\n';
     x->robots.append(value);

@@ -12,7 +12,6 @@ namespace {
 
 namespace od = simdjson::ondemand;
 
-bool is_ws(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
 
 std::size_t first_invalid_utf8(std::string_view s) {
   std::size_t i = 0;
@@ -37,7 +36,7 @@ constexpr int kMaxDepth = 512;
 
 // The JSON number grammar, for numbers simdjson cannot represent (1e400, 30-digit integers).
 bool is_json_number(std::string_view raw) {
-  while (!raw.empty() && is_ws(raw.back())) raw.remove_suffix(1);
+  while (!raw.empty() && is_json_space(raw.back())) raw.remove_suffix(1);
   std::size_t i = 0;
   auto digits = [&] {
     std::size_t start = i;
@@ -220,7 +219,7 @@ Status BatchParser::parse(const PendingBatch& in, RecordBatch& batch) {
           r.id = s;
         } else {
           if (auto e = validate(fv, 2)) return fail(e, raw.data());
-          while (!raw.empty() && is_ws(raw.back())) raw.remove_suffix(1);
+          while (!raw.empty() && is_json_space(raw.back())) raw.remove_suffix(1);
           r.id = raw;  // a number (or another scalar) as written
         }
       } else if (options_.extra_fields && (key == "url" || key == "caption" || key == "blip_caption")) {

@@ -17,6 +17,9 @@
 
 namespace lv {
 
+// JSON's white space.
+inline bool is_json_space(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+
 // A batch as the cutter hands it over: owned bytes, so that the cutter may go
 // on reading while the batch is parsed.
 struct PendingBatch {

@@ -29,7 +29,6 @@ namespace {
 
 namespace od = simdjson::ondemand;
 
-bool is_ws(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
 
 // The bytes of the input that are in memory: [base, base + data.size()).
 class Window {
@@ -116,7 +115,7 @@ class Scanner {
       if (!h.value()) return pos;
       std::string_view rest = window_.bytes().substr(static_cast<std::size_t>(pos - window_.base()));
       std::size_t i = 0;
-      while (i < rest.size() && is_ws(rest[i])) ++i;
+      while (i < rest.size() && is_json_space(rest[i])) ++i;
       pos += i;
       if (i < rest.size()) return pos;
       // White space is kept in memory until the batch it belongs to is handed
