@@ -44,6 +44,8 @@ for t in "${targets[@]}"; do
   fi
   mkdir -p "$work/$t/corpus" "$work/$t/artifacts"
   cp fuzz/corpus/"$t"/* "$work/$t/corpus/"
+  # Past crashes seed the run too: mutations of them are where the next bug hides.
+  if [ -d fuzz/regressions/"$t" ]; then cp fuzz/regressions/"$t"/* "$work/$t/corpus/"; fi
   before=$(find "$work/$t/corpus" -type f | wc -l)
   log=$work/$t/log
   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
