@@ -20,6 +20,7 @@
 #include "core/fs.h"
 #include "core/image_store.h"
 #include "core/names.h"
+#include "core/trailing_digest.h"
 
 namespace lv {
 namespace {
@@ -199,10 +200,8 @@ class Fetcher {
     }
     std::string etag;
     if (auto text = read_file(etag_file)) etag = std::string(text.value().substr(0, text.value().find('\n')));
-    // What is already there is hashed first, so that the digest covers the whole file.
-    AlgorithmSet set;
-    set.add(Algorithm::sha256);
-    hasher_.start(set);
+    // What is already there is kept when it can be trusted; the digest thread
+    // hashes it (reading it back) while the rest arrives.
     std::uint64_t offset = 0;
     {
       struct stat st{};
@@ -211,34 +210,18 @@ class Fetcher {
         return false;
       }
       const auto have = static_cast<std::uint64_t>(st.st_size);
-      if (item.size && have > *item.size) {
-        if (::ftruncate(fd.fd, 0) != 0) {
-          r.detail = fmt::format("{}: {}", quote_name(part), error_text(errno));
-          return false;
-        }
-      } else if (have > 0 && etag.empty() && !item.sha256) {
-        // No validator and no hash: resumed bytes could mix two versions unseen.
-        if (::ftruncate(fd.fd, 0) != 0) {
-          r.detail = fmt::format("{}: {}", quote_name(part), error_text(errno));
-          return false;
-        }
-      } else if (have > 0) {
-        buf_.resize(1u << 20);
-        for (std::uint64_t at = 0; at < have;) {
-          const ssize_t n = ::pread(fd.fd, buf_.data(), static_cast<std::size_t>(std::min<std::uint64_t>(buf_.size(), have - at)),
-                                    static_cast<off_t>(at));
-          if (n < 0 && errno == EINTR) continue;
-          if (n <= 0) {
-            r.detail = fmt::format("{}: cannot read the partial file: {}", quote_name(part), n < 0 ? error_text(errno) : "it shrank");
-            return false;
-          }
-          hasher_.update(buf_.data(), static_cast<std::size_t>(n));
-          at += static_cast<std::uint64_t>(n);
-        }
+      // Longer than the file, or (no validator, no hash) resumed bytes could mix two versions unseen.
+      const bool keep = have > 0 && !(item.size && have > *item.size) && !(etag.empty() && !item.sha256);
+      if (have > 0 && !keep && ::ftruncate(fd.fd, 0) != 0) {
+        r.detail = fmt::format("{}: {}", quote_name(part), error_text(errno));
+        return false;
+      }
+      if (keep) {
         offset = have;
         r.resumed = true;
       }
     }
+    TrailingDigest digest(fd.fd, Algorithm::sha256, offset);
     const std::uint64_t resumed_from = offset;
     count_bytes(static_cast<std::int64_t>(offset));
     if (::lseek(fd.fd, static_cast<off_t>(offset), SEEK_SET) < 0) {
@@ -266,7 +249,7 @@ class Fetcher {
         if (::ftruncate(fd.fd, 0) != 0 || ::lseek(fd.fd, 0, SEEK_SET) != 0) return Error{error_text(errno)};
         count_bytes(-static_cast<std::int64_t>(offset));
         offset = 0;
-        hasher_.start(set);
+        digest.restart();
       }
       const std::string type = header("content-type");
       if (type.starts_with("text/html") && !item.name.ends_with(".html") && !item.name.ends_with(".htm")) {
@@ -297,8 +280,8 @@ class Fetcher {
         fatal = fmt::format("{}: {}", quote_name(part), w.error().message);
         return Error{fatal};
       }
-      hasher_.update(bytes.data(), bytes.size());
       offset += bytes.size();
+      digest.advance(offset);
       r.received += bytes.size();
       count_bytes(static_cast<std::int64_t>(bytes.size()));
       return {};
@@ -330,7 +313,7 @@ class Fetcher {
         }
         offset = 0;
         etag.clear();
-        hasher_.start(set);
+        digest.restart();
       } else {
         const HttpResponse& resp = response.value();
         if (resp.curl_code == CURLE_OK && resp.status >= 200 && resp.status < 300) {
@@ -354,7 +337,7 @@ class Fetcher {
               return false;
             }
             offset = 0;
-            hasher_.start(set);
+            digest.restart();
           } else if (!retry) {
             r.detail = last;
             return false;
@@ -371,11 +354,16 @@ class Fetcher {
       sleep_before(attempt, retry_after);
     }
     // Complete: check before the rename.
+    auto hashed = digest.finish(offset);
+    if (!hashed) {
+      r.detail = fmt::format("{}: {}", quote_name(part), hashed.error().message);
+      return false;
+    }
+    const Digest got = hashed.value();
     if (::fsync(fd.fd) != 0) {
       r.detail = fmt::format("{}: {}", quote_name(part), error_text(errno));
       return false;
     }
-    const Digest got = hasher_.finish().front();
     if (item.size && offset != *item.size) {
       r.detail = fmt::format("{} bytes, the manifest says {}", offset, *item.size);
       drop(part, etag_file);
