@@ -178,6 +178,7 @@ AtomicFile::AtomicFile(AtomicFile&& other) noexcept
       tmp_(std::move(other.tmp_)),
       file_(other.file_),
       buffer_(std::move(other.buffer_)),
+      writer_(std::move(other.writer_)),
       slot_(other.slot_),
       failed_(other.failed_) {
   other.slot_ = -1;
@@ -186,13 +187,23 @@ AtomicFile::AtomicFile(AtomicFile&& other) noexcept
 }
 
 AtomicFile::~AtomicFile() {
+  writer_.reset();  // its thread stops before the file closes
   if (file_ != nullptr) std::fclose(file_);
   if (!tmp_.empty()) ::unlink(tmp_.c_str());
   unregister_temp(slot_);
 }
 
+void AtomicFile::write_behind() { writer_ = std::make_unique<ChunkWriter>(::fileno(file_)); }
+
 Status AtomicFile::write(std::string_view data) {
   if (failed_) return Error{fmt::format("{}: earlier write failed", quote_name(path_))};
+  if (writer_ != nullptr) {
+    if (const int err = writer_->write(data); err != 0) {
+      failed_ = true;
+      return Error{fmt::format("writing {}: {}", quote_name(path_), error_text(err))};
+    }
+    return {};
+  }
   if (!data.empty() && std::fwrite(data.data(), 1, data.size(), file_) != data.size()) {
     failed_ = true;
     return Error{fmt::format("writing {}: {}", quote_name(path_), error_text(errno))};
@@ -206,6 +217,11 @@ Status AtomicFile::commit() {
     return Error{fmt::format("writing {}: {}", quote_name(path_), error_text(err))};
   };
   if (failed_) return Error{fmt::format("{}: earlier write failed", quote_name(path_))};
+  if (writer_ != nullptr) {
+    const int err = writer_->finish();
+    writer_.reset();
+    if (err != 0) return fail(err);
+  }
   if (std::fflush(file_) != 0) return fail(errno);
   if (tmp_.empty()) {  // a device or pipe, written in place
     std::FILE* f = file_;

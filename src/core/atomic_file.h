@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/chunk_writer.h"
 #include "core/result.h"
 
 namespace lv {
@@ -38,6 +39,9 @@ class AtomicFile {
 
   Status write(std::string_view data);
   Status commit();
+  // From now on (before any write), writes are made by a thread of its own
+  // (ChunkWriter): for large outputs; errors come back on a later write or commit.
+  void write_behind();
 
  private:
   AtomicFile(std::string path, std::string tmp, std::FILE* file, std::unique_ptr<char[]> buffer)
@@ -46,6 +50,7 @@ class AtomicFile {
   std::string tmp_;
   std::FILE* file_ = nullptr;
   std::unique_ptr<char[]> buffer_;  // stdio's buffer: 1 MiB (glibc ignores a size without one)
+  std::unique_ptr<ChunkWriter> writer_;  // write_behind(): stdio is then left unused
   int slot_ = -1;                   // in the registry the signal handlers clean up
   bool failed_ = false;
 };

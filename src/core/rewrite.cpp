@@ -156,6 +156,7 @@ Result<RewriteStats> rewrite_records_in(std::string_view text, std::string_view 
 Result<RewriteStats> rewrite_records(const std::string& in, const std::string& out, const RewriteOptions& options) {
   auto file = AtomicFile::create(out);
   if (!file) return file.error();
+  file->write_behind();  // the output is as large as the input: written from a thread of its own
   Rewriter<AtomicFile> rewriter(options, file.value());
   auto s = scan_records(in, options.scan, [&](const RecordBatch& b) { return rewriter.on_batch(b); });
   if (!s) return s.error();  // the temporary file is removed
