@@ -116,16 +116,25 @@ simdjson::error_code validate(od::value v, int depth) {
 
 }  // namespace
 
+void PendingBatch::assign(std::string_view bytes) {
+  size = bytes.size();
+  storage = std::make_unique_for_overwrite<char[]>(size + 2 + simdjson::SIMDJSON_PADDING);
+  storage[0] = ' ';
+  std::memcpy(storage.get() + 1, bytes.data(), size);
+  std::memset(storage.get() + 1 + size, ' ', 1 + simdjson::SIMDJSON_PADDING);
+}
+
 Error PendingBatch::error_at(std::string_view name, std::uint64_t pos, std::string_view what) const {
-  const std::size_t upto = static_cast<std::size_t>(std::min<std::uint64_t>(pos - std::min(pos, begin), text.size()));
-  const auto lines = lines_before + static_cast<std::uint64_t>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(upto), '\n'));
+  const std::string_view t = text();
+  const std::size_t upto = static_cast<std::size_t>(std::min<std::uint64_t>(pos - std::min(pos, begin), t.size()));
+  const auto lines = lines_before + static_cast<std::uint64_t>(std::count(t.begin(), t.begin() + static_cast<std::ptrdiff_t>(upto), '\n'));
   return Error{fmt::format("{}: byte {} (line {}): {}", name, pos, lines + 1, what)};
 }
 
-Status BatchParser::hand_over(const PendingBatch& in, const BatchHandler& handler) {
+Status BatchParser::hand_over(PendingBatch& in, const BatchHandler& handler) {
   RecordBatch batch;
   batch.begin = in.begin;
-  batch.text = in.text;
+  batch.text = in.text();
   batch.first = in.first;
   batch.last = in.last;
   if (!in.spans.empty()) {
@@ -134,19 +143,52 @@ Status BatchParser::hand_over(const PendingBatch& in, const BatchHandler& handle
   return handler(batch);
 }
 
-Status BatchParser::parse(const PendingBatch& in, RecordBatch& batch) {
+namespace {
+
+// The byte before the first record becomes '[' and the byte after the last
+// one ']' while simdjson reads the batch; restored on the way out (and before
+// an error message counts lines).
+class Brackets {
+ public:
+  Brackets(char* open, char* close) : open_(open), close_(close), saved_open_(*open), saved_close_(*close) {
+    *open_ = '[';
+    *close_ = ']';
+  }
+  ~Brackets() { restore(); }
+  Brackets(const Brackets&) = delete;
+  Brackets& operator=(const Brackets&) = delete;
+  void restore() {
+    *open_ = saved_open_;
+    *close_ = saved_close_;
+  }
+
+ private:
+  char* open_;
+  char* close_;
+  char saved_open_, saved_close_;
+};
+
+}  // namespace
+
+Status BatchParser::parse(PendingBatch& in, RecordBatch& batch) {
   const auto& spans_ = in.spans;
   const std::uint64_t first = spans_.front().first;
   const std::uint64_t last_end = spans_.back().second;
-  std::string_view body = std::string_view(in.text).substr(first - in.begin, last_end - first);
-  auto error_at = [&](std::uint64_t pos, std::string_view what) { return in.error_at(name_, pos, what); };
-  // simdjson reads a padded copy: '[' + the records and their separators + ']'.
-  padded_.resize(body.size() + 2 + simdjson::SIMDJSON_PADDING);
-  padded_[0] = '[';
-  std::memcpy(padded_.data() + 1, body.data(), body.size());
-  padded_[body.size() + 1] = ']';
-  simdjson::padded_string_view json(padded_.data(), body.size() + 2, padded_.size());
-  auto offset_of = [&](const char* p) { return first + static_cast<std::uint64_t>(p - padded_.data()) - 1; };
+  std::string_view body = in.text().substr(first - in.begin, last_end - first);
+  // simdjson reads '[' + the records and their separators + ']' in place:
+  // storage[first - begin] is the byte before the first record (the free
+  // byte when the batch starts with it), and the byte after the last record
+  // is in the batch or the free byte after it.
+  char* const doc_open = in.storage.get() + (first - in.begin);
+  char* const doc_close = in.storage.get() + 1 + (last_end - in.begin);
+  const std::size_t capacity = in.size + 2 + simdjson::SIMDJSON_PADDING - static_cast<std::size_t>(doc_open - in.storage.get());
+  Brackets brackets(doc_open, doc_close);
+  simdjson::padded_string_view json(doc_open, static_cast<std::size_t>(doc_close - doc_open) + 1, capacity);
+  auto offset_of = [&](const char* p) { return first + static_cast<std::uint64_t>(p - doc_open) - 1; };
+  auto error_at = [&](std::uint64_t pos, std::string_view what) {
+    brackets.restore();
+    return in.error_at(name_, pos, what);
+  };
 
   od::document doc;
   auto fail = [&](simdjson::error_code e, const char* where) -> Status {
@@ -177,7 +219,7 @@ Status BatchParser::parse(const PendingBatch& in, RecordBatch& batch) {
     r.begin = spans_[k].first;
     r.end = spans_[k].second;
     ++index;
-    const char* record_at = padded_.data() + 1 + (r.begin - first);
+    const char* record_at = doc_open + 1 + (r.begin - first);
     od::object obj;
     auto type_error = v.get_object().get(obj);
     if (type_error == simdjson::INCORRECT_TYPE) {

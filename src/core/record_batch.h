@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -23,8 +24,14 @@ inline bool is_json_space(char c) { return c == ' ' || c == '\n' || c == '\r' ||
 // A batch as the cutter hands it over: owned bytes, so that the cutter may go
 // on reading while the batch is parsed.
 struct PendingBatch {
-  std::uint64_t begin = 0;   // file offset of text[0]
-  std::string text;          // the batch's bytes, records and what lies between them
+  std::uint64_t begin = 0;   // file offset of text()[0]
+  // The batch's bytes (records and what lies between them) from storage[1],
+  // with a free byte before them and one more plus simdjson's padding after:
+  // the parser brackets the records in place ('[' ... ']') instead of copying them.
+  std::unique_ptr<char[]> storage;
+  std::size_t size = 0;
+  std::string_view text() const { return {storage.get() + 1, size}; }
+  void assign(std::string_view bytes);
   std::vector<std::pair<std::uint64_t, std::uint64_t>> spans;  // the records, as file offsets
   std::uint64_t first_index = 0;
   std::uint64_t lines_before = 0;  // newlines before `begin`
@@ -40,15 +47,15 @@ class BatchParser {
  public:
   BatchParser(std::string_view name, const ScanOptions& options) : name_(name), options_(options) {}
   // Parses the batch and calls the handler with it (records' views live until it returns).
-  Status hand_over(const PendingBatch& in, const BatchHandler& handler);
+  // The batch's storage is written to while it is parsed, and restored before the handler runs.
+  Status hand_over(PendingBatch& in, const BatchHandler& handler);
 
  private:
-  Status parse(const PendingBatch& in, RecordBatch& batch);
+  Status parse(PendingBatch& in, RecordBatch& batch);
 
   std::string_view name_;
   const ScanOptions& options_;
   simdjson::ondemand::parser parser_;
-  std::vector<char> padded_;
 };
 
 }  // namespace lv

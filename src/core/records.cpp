@@ -47,11 +47,12 @@ class Window {
   char at(std::uint64_t pos) const { return bytes()[pos - base_]; }
   std::string_view slice(std::uint64_t from, std::uint64_t to) const { return bytes().substr(from - base_, to - from); }
 
-  // Reads one more block, first dropping what lies before `keep_from`.
-  Status more(std::uint64_t keep_from) {
+  // Reads one more block, first dropping what lies before `keep_from`, which
+  // has `lines_before` newlines before it (the scanner counted them).
+  Status more(std::uint64_t keep_from, std::uint64_t lines_before) {
     if (eof_) return {};
     std::size_t drop = static_cast<std::size_t>(keep_from - base_);
-    lines_dropped_ += static_cast<std::uint64_t>(std::count(buf_.begin(), buf_.begin() + static_cast<std::ptrdiff_t>(drop), '\n'));
+    lines_dropped_ = lines_before;
     buf_.erase(0, drop);
     base_ = keep_from;
     std::size_t old = buf_.size();
@@ -104,7 +105,7 @@ class Scanner {
   Result<bool> have(std::uint64_t pos) {
     while (pos >= window_.limit()) {
       if (window_.eof()) return false;
-      if (auto s = window_.more(batch_begin_); !s) return Error{fmt::format("{}: {}", name_, s.error().message)};
+      if (auto s = window_.more(batch_begin_, lines_before_); !s) return Error{fmt::format("{}: {}", name_, s.error().message)};
     }
     return true;
   }
@@ -413,9 +414,10 @@ Status Scanner::cut() {
 Status Scanner::flush(std::uint64_t text_end, bool last) {
   PendingBatch batch;
   batch.begin = batch_begin_;
-  batch.text.assign(window_.slice(batch_begin_, text_end));
+  batch.assign(window_.slice(batch_begin_, text_end));
   batch.lines_before = lines_before_;
-  lines_before_ += static_cast<std::uint64_t>(std::count(batch.text.begin(), batch.text.end(), '\n'));
+  const std::string_view t = batch.text();
+  lines_before_ += static_cast<std::uint64_t>(std::count(t.begin(), t.end(), '\n'));
   batch.first = first_batch_;
   batch.last = last;
   batch.first_index = next_index_ - spans_.size();
