@@ -106,6 +106,7 @@ window.addEventListener('unhandledrejection', function (e) { lvShowError(String(
 <section><h2>File checks</h2><div id="files"></div></section>
 <section><h2>Archives</h2><div id="archives"></div><h3>Archive findings</h3><div id="findings"></div></section>
 <section><h2>Inputs</h2><div id="inputs"></div></section>
+<section id="probe-section" hidden><h2>URL probe</h2><p id="probe-note"></p><div id="probe"></div></section>
 <section id="missing-section"><h2>Missing images</h2>
 <div class="toolbar">
 <input id="filter" type="search" placeholder="Filter by id, image, URL or caption" aria-label="Filter the missing images" autocomplete="off" spellcheck="false">
@@ -347,6 +348,26 @@ constexpr std::string_view kTail = R"lvhtml(</script>
   }
 
   // The missing images: all of them are searched, at most CAP rows are drawn.
+  // A probe report's summary (audit --probe-report): one row per class, in the report's order.
+  var PROBE_CLASSES = ['ok', 'not_found', 'forbidden', 'server_error', 'timeout', 'connection_failed',
+                       'not_image', 'placeholder', 'opted_out'];
+  function renderProbe() {
+    var p = report.probe;
+    if (!p || typeof p !== 'object') return;
+    $('probe-section').hidden = false;
+    var urls = count(p.urls);
+    $('probe-note').textContent = text(p.path) + ': ' + count(p.ok) + ' of ' + urls +
+      ' URLs answer with an image (' + pct(p.reachable_fraction) + ')';
+    var rows = PROBE_CLASSES.filter(function (k) { return k in p; }).map(function (k) {
+      return { cls: k, urls: count(p[k]), share: urls ? pct(count(p[k]) / urls) : 'n/a' };
+    });
+    fill('probe', [
+      { key: 'cls', label: 'class', cls: function (r) { return r.cls === 'ok' ? 'st-ok' : r.urls ? 'st-bad' : ''; } },
+      { key: 'urls', label: 'URLs', num: true },
+      { key: 'share', label: 'share', num: true }
+    ], rows, 'No URL was probed.');
+  }
+
   function renderMissing() {
     var missing = list(report.missing);
     var files = {};
@@ -415,6 +436,7 @@ constexpr std::string_view kTail = R"lvhtml(</script>
   renderCards();
   renderCharts();
   renderTables();
+  renderProbe();
   renderMissing();
   document.body.setAttribute('data-rendered', 'ok');
 })();

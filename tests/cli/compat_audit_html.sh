@@ -16,7 +16,8 @@
 #      the missing table; its CSP is default-src 'none'; and Chromium's net log
 #      has no request made by the page (the browser's own are refused by DNS).
 # Also: the same folder twice gives the same report.html bytes, and the JSON
-# embedded in it is report.json.
+# embedded in it is report.json; with --probe-report, the probe section shows
+# each class's count and share (and is hidden without one).
 # Usage: compat_audit_html.sh /path/to/llava-verify
 set -u
 LV=$(realpath "$1")
@@ -95,10 +96,12 @@ for name in ("img0.jpg", "00001/img1.jpg"):
 PYEOF
 }
 
-# check_case NAME DIR [min_missing]
+# check_case NAME DIR [min_missing [AUDIT_OPTION...]]
 check_case() {
   local name=$1 dir=$2 min_missing=${3:-0} out="$S/$1-out" code query url
-  "$LV" audit "$dir" --report-dir "$out" >"$S/$name.stdout" 2>"$S/$name.stderr"
+  shift 3 2>/dev/null || shift $#
+  local extra=("$@")
+  "$LV" audit "$dir" --report-dir "$out" "${extra[@]}" >"$S/$name.stdout" 2>"$S/$name.stderr"
   code=$?
   if [ "$code" -ne 0 ] && [ "$code" -ne 1 ]; then
     fail "$name: audit exited $code, expected 0 or 1"; sed 's/^/    /' "$S/$name.stderr" | head -5
@@ -110,7 +113,7 @@ check_case() {
   fi
   pass
   # The same folder gives the same page, byte for byte.
-  "$LV" audit "$dir" --report-dir "$out-again" >/dev/null 2>&1
+  "$LV" audit "$dir" --report-dir "$out-again" "${extra[@]}" >/dev/null 2>&1
   if cmp -s "$out/report.html" "$out-again/report.html"; then pass; else fail "$name: report.html differs from run to run"; fi
 
   url=$("$PY" -c 'import pathlib, sys; print(pathlib.Path(sys.argv[1]).resolve().as_uri())' "$out/report.html")
@@ -284,6 +287,21 @@ def check_dom(tag, dom_path, log_path, net_path, q):
     findings = [tr for tr in dom.by_id("findings").walk() if tr.tag == "tr" and tr.parent.tag == "tbody"]
     want = sum(len(a.get("findings", [])) for a in report.get("archives", []))
     check(f"{tag}: archive findings", len(findings) == want, f"{len(findings)} rows, {want} findings")
+    # The probe section: shown only with --probe-report, one row per class with its count and share.
+    probe, section = report.get("probe"), dom.by_id("probe-section")
+    if probe:
+        check(f"{tag}: probe section shown", section is not None and "hidden" not in section.attrs, "hidden")
+        note = dom.by_id("probe-note")
+        want = (f"{probe['path']}: {js_text(probe['ok'])} of {js_text(probe['urls'])} URLs answer with an image "
+                f"({js_pct(probe['reachable_fraction'])})")
+        check(f"{tag}: probe note", note is not None and note.text() == want, f"page {note.text() if note else None!r}, want {want!r}")
+        rows = [[td.text() for td in tr.children if isinstance(td, Node)]
+                for tr in dom.by_id("probe").walk() if tr.tag == "tr" and tr.parent.tag == "tbody"]
+        classes = ["ok", "not_found", "forbidden", "server_error", "timeout", "connection_failed", "not_image", "placeholder", "opted_out"]
+        want = [[k, js_text(probe[k]), js_pct(probe[k] / probe["urls"])] for k in classes]
+        check(f"{tag}: probe rows", rows == want, f"page {rows[:3]}, report.json {want[:3]}")
+    else:
+        check(f"{tag}: no probe section", section is not None and "hidden" in section.attrs, "shown without a probe report")
 
     # The missing table: the matching records in order, at most CAP of them.
     missing = report.get("missing", [])
@@ -363,6 +381,15 @@ PYEOF
 }
 
 check_case sample "$SAMPLE"
+# A probe report (as `probe --json` writes it) beside the sample: its summary gets a section.
+cat >"$S/probe.json" <<'JSON'
+{"tool": "llava-verify", "version": "0.1.0", "command": "probe", "meta_file": "metadata.json", "dest": null,
+ "summary": {"records": 300, "urls": 300, "ok": 255, "not_found": 30, "forbidden": 5, "server_error": 2, "timeout": 1,
+             "connection_failed": 3, "not_image": 2, "placeholder": 1, "opted_out": 1, "without_url": 0,
+             "not_selected": 0, "from_state": 0, "fetched": 0, "already_present": 0},
+ "items": []}
+JSON
+check_case probe "$SAMPLE" 0 --probe-report "$S/probe.json"
 mkdir -p "$S/release<i>&é"
 make_tricky "$S/release<i>&é"
 check_case tricky "$S/release<i>&é" 5001
