@@ -10,7 +10,7 @@ namespace lv {
 namespace {
 
 constexpr std::size_t kChunk = 4u << 20;
-constexpr std::size_t kQueued = 3;                 // chunks waiting: bounds the memory at ~16 MiB
+constexpr std::size_t kQueued = 3;  // chunks waiting; with the one being written and the one filling, ~20 MiB at most
 constexpr std::uint64_t kWritebackStep = 32u << 20;
 
 int write_all(int fd, std::string_view data) {

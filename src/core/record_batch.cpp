@@ -216,6 +216,7 @@ Status BatchParser::parse(PendingBatch& in, RecordBatch& batch) {
     Record r;
     r.index = index;
     std::size_t k = static_cast<std::size_t>(index - in.first_index);
+    if (k >= spans_.size()) return error_at(first, "internal error: the parser found more records than the cutter");
     r.begin = spans_[k].first;
     r.end = spans_[k].second;
     ++index;
@@ -278,6 +279,9 @@ Status BatchParser::parse(PendingBatch& in, RecordBatch& batch) {
       }
     }
     batch.records.push_back(r);
+  }
+  if (batch.records.size() != spans_.size()) {
+    return error_at(first, "internal error: the parser found fewer records than the cutter");
   }
   return {};
 }

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <exception>
 
 #include "core/file_reader.h"
 
@@ -61,7 +62,12 @@ void TrailingDigest::advance(std::uint64_t written) {
 
 void TrailingDigest::restart() {
   stop();
-  launch(0);
+  // Called from libcurl's callbacks: nothing may be thrown through them.
+  try {
+    launch(0);
+  } catch (const std::exception& e) {
+    error_ = Error{fmt::format("cannot start hashing again: {}", e.what())};
+  }
 }
 
 Result<Digest> TrailingDigest::finish(std::uint64_t size) {
@@ -72,8 +78,9 @@ Result<Digest> TrailingDigest::finish(std::uint64_t size) {
     finishing_ = true;
   }
   cv_.notify_one();
-  thread_.join();
+  if (thread_.joinable()) thread_.join();
   if (error_) return *error_;
+  if (hashed_ != size) return Error{fmt::format("{} bytes hashed, {} expected", hashed_, size)};
   return hasher_.finish().front();
 }
 
