@@ -267,8 +267,9 @@ void add_audit(CLI::App& app, AuditCommandOptions& o, double& max_fraction) {
 }
 
 void add_manifest(CLI::App& app, ManifestCreateOptions& o, std::vector<std::string>& algos, RefreshCommandOptions& r) {
-  auto* manifest = app.add_subcommand("manifest", "Create manifests");
+  auto* manifest = app.add_subcommand("manifest", "Create manifests, or fill in a JSON manifest's unknown values");
   manifest->require_subcommand(1);
+  manifest->footer("Exit status: see `manifest create --help` and `manifest refresh --help`.");
   auto* create = manifest->add_subcommand("create", "Hash files and folders (recursively, sorted) into a manifest");
   create->footer(
       "Folders are walked recursively; names are relative to the folder given,\n"
@@ -309,7 +310,9 @@ int main(int argc, char** argv) {
   app.name("llava-verify");
   app.set_version_flag("--version", std::string("llava-verify ") + kVersion);
   app.require_subcommand(1);
-  app.footer(kExitCodes);
+  app.footer(
+      "Exit status, for every command: 0 all good, 1 findings (what they are: the\n"
+      "command's --help), 2 the command could not run (usage, unreadable input).");
 
   CheckOptions check;
   std::string check_algo;
