@@ -433,6 +433,16 @@ expect "fault /stall/ --retries 1: $(log_count "$FAULT_LOG" "$(flog stall/stall.
   [ "$(log_count "$FAULT_LOG" "$(flog stall/stall.bin) and r['method']=='GET'")" -eq 2 ]
 expect "fault /stall/: DIR/stall.bin exists" absent "$S/d10/stall.bin"
 
+# Headers without end: libcurl stops at its own bound (300 KiB), so memory stays
+# bounded whatever the server sends; the failure names that bound.
+fault_manifest "$S/m-flood.json" header-flood flood.bin
+run_lv f-flood 30 fetch "$S/m-flood.json" --dest "$S/d10" --retries 1 "${COMMON[@]}"
+expect "fault /header-flood/: exit $code, expected 1" [ "$code" -eq 1 ]
+expect "fault /header-flood/ --retries 1: took $elapsed s, expected <= 10" ge 10 "$elapsed"
+expect "fault /header-flood/: no 'flood.bin: FAILED (Too large response headers: N > 307200 ...)' line" \
+  grep -qE '^flood\.bin: FAILED \(Too large response headers: [0-9]+ > 307200( \(after 2 attempts\))?\)$' "$S/f-flood.out"
+expect "fault /header-flood/: DIR/flood.bin exists" absent "$S/d10/flood.bin"
+
 fault_manifest "$S/m-norange.json" no-range norange.bin
 head -c "$FHALF" "$S/fault.bin" >"$S/d10/norange.bin.part"
 run_lv f-norange 30 fetch "$S/m-norange.json" --dest "$S/d10" "${COMMON[@]}"

@@ -28,6 +28,9 @@ path) is only a label, so a test can give every scenario its own name, and the
                             file changes under a download
   /redirect-other-host/NAME 302 to http://ALT_HOST:PORT/ok/NAME (the same server,
                             reached through the other loopback address)
+  /header-flood/NAME        200, then header lines of 1,000 bytes each without end
+                            (64 MiB at most, or until the client hangs up): a client
+                            must stop reading headers at a bound of its own
 
 Listens on --host and --alt-host (default 127.0.0.1 and 127.0.0.2) on the same free port,
 which it writes to --port-file once both are bound. Every request is appended to --log
@@ -263,6 +266,17 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 self.serve_content(st.ok, honour_range=False, drop_half=True)
             else:
                 self.serve_content(st.changed)
+        elif prefix == "header-flood":
+            self.record["status"] = 200
+            st.write_log(self.record)
+            try:
+                self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n")
+                filler = b"x" * 980
+                for i in range(64 * 1024):
+                    self.wfile.write(b"X-Filler-%06d: %s\r\n" % (i, filler))
+            except OSError:
+                pass  # the client hung up: what it should do
+            self.close_connection = True
         elif prefix == "redirect-other-host":
             location = "http://%s:%d/ok/%s" % (st.alt_host, st.port, parts[2])
             body = b"moved\n"
