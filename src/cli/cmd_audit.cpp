@@ -102,18 +102,17 @@ int run_audit(const AuditCommandOptions& o) {
       return kExitError;
     }
     const std::string json = render_audit_json(r, info);
-    const std::pair<const char*, std::string> files[] = {
-        {"report.json", json},
-        {"report.md", markdown},
-        {"junit.xml", render_audit_junit(r)},
-        {"missing-images.csv", render_audit_csv(r)},
-        {"report.html", render_audit_html(json)},
+    // All five or none: a CI job never reads a report.json of this run beside a report.html of the last.
+    const std::vector<std::pair<std::string, std::string>> files = {
+        {join_path(o.report_dir, "report.json"), json},
+        {join_path(o.report_dir, "report.md"), markdown},
+        {join_path(o.report_dir, "junit.xml"), render_audit_junit(r)},
+        {join_path(o.report_dir, "missing-images.csv"), render_audit_csv(r)},
+        {join_path(o.report_dir, "report.html"), render_audit_html(json)},
     };
-    for (const auto& [name, content] : files) {
-      if (auto s = write_file_atomic(join_path(o.report_dir, name), content); !s) {
-        diag(s.error().message);
-        return kExitError;
-      }
+    if (auto s = write_files_atomic(files); !s) {
+      diag(s.error().message);
+      return kExitError;
     }
     text += fmt::format("reports: {}/ (report.html, report.json, report.md, junit.xml, missing-images.csv)\n", o.report_dir);
   }

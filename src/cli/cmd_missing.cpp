@@ -118,13 +118,14 @@ int run_missing(const MissingCommandOptions& o) {
       diag(fmt::format("{}: record {}: {}", quote_name(o.records), r.index, r.detail));
     }
   }
-  bool written = true;
-  if (!o.csv.empty()) written = write_output(o.csv, render_missing_csv(report.value())) && written;
-  if (!o.list.empty()) written = write_output(o.list, render_missing_list(report.value())) && written;
+  std::vector<std::pair<std::string, std::string>> outputs;
+  if (!o.csv.empty()) outputs.emplace_back(o.csv, render_missing_csv(report.value()));
+  if (!o.list.empty()) outputs.emplace_back(o.list, render_missing_list(report.value()));
   if (!o.json.empty()) {
     MissingReportInfo info{kVersion, o.records, o.meta, &store_list};
-    written = write_output(o.json, render_missing_json(report.value(), info)) && written;
+    outputs.emplace_back(o.json, render_missing_json(report.value(), info));
   }
+  const bool written = write_outputs(outputs);
   flush_out();
   if (!written) return kExitError;
   const MissingSummary& s = report->summary;

@@ -145,10 +145,10 @@ int run_probe(const ProbeCommandOptions& o) {
                      report.unsafe_names, quote_name(o.dest)));
   }
   ProbeReportInfo info{std::string(kVersion), o.meta, options.dest};
-  bool written = true;
-  if (!o.json.empty()) written = write_output(o.json, render_probe_json(report, info)) && written;
-  if (!o.csv.empty()) written = write_output(o.csv, render_probe_csv(report)) && written;
-  if (!written) return kExitError;
+  std::vector<std::pair<std::string, std::string>> outputs;
+  if (!o.json.empty()) outputs.emplace_back(o.json, render_probe_json(report, info));
+  if (!o.csv.empty()) outputs.emplace_back(o.csv, render_probe_csv(report));
+  if (!write_outputs(outputs)) return kExitError;
   return report.not_ok() > 0 ? kExitFindings : kExitOk;
 }
 

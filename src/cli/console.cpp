@@ -64,4 +64,19 @@ bool write_output(const std::string& path, const std::string& text) {
   return true;
 }
 
+bool write_outputs(const std::vector<std::pair<std::string, std::string>>& outputs) {
+  std::vector<std::pair<std::string, std::string>> files;
+  for (const auto& o : outputs) {
+    if (o.first != "-") files.push_back(o);
+  }
+  if (auto s = write_files_atomic(files); !s) {
+    diag(s.error().message);
+    return false;
+  }
+  for (const auto& [path, text] : outputs) {
+    if (path == "-") out(text);
+  }
+  return true;
+}
+
 }  // namespace lv::cli

@@ -211,28 +211,29 @@ Status AtomicFile::write(std::string_view data) {
   return {};
 }
 
-Status AtomicFile::commit() {
-  auto fail = [&](int err) -> Status {
-    failed_ = true;
-    return Error{fmt::format("writing {}: {}", quote_name(path_), error_text(err))};
-  };
-  if (failed_) return Error{fmt::format("{}: earlier write failed", quote_name(path_))};
+Status AtomicFile::fail(int err) {
+  failed_ = true;
+  return Error{fmt::format("writing {}: {}", quote_name(path_), error_text(err))};
+}
+
+Status AtomicFile::sync() {
+  if (failed_ || file_ == nullptr) return Error{fmt::format("{}: earlier write failed", quote_name(path_))};
   if (writer_ != nullptr) {
     const int err = writer_->finish();
     writer_.reset();
     if (err != 0) return fail(err);
   }
   if (std::fflush(file_) != 0) return fail(errno);
-  if (tmp_.empty()) {  // a device or pipe, written in place
-    std::FILE* f = file_;
-    file_ = nullptr;
-    if (std::fclose(f) != 0) return fail(errno);
-    return {};
-  }
-  if (::fsync(::fileno(file_)) != 0) return fail(errno);
+  if (!tmp_.empty() && ::fsync(::fileno(file_)) != 0) return fail(errno);  // not a device or pipe written in place
+  return {};
+}
+
+Status AtomicFile::commit() {
+  if (auto s = sync(); !s) return s;
   std::FILE* f = file_;
   file_ = nullptr;
   if (std::fclose(f) != 0) return fail(errno);
+  if (tmp_.empty()) return {};  // a device or pipe, written in place
   if (::rename(tmp_.c_str(), path_.c_str()) != 0) return fail(errno);
   tmp_.clear();
   unregister_temp(slot_);

@@ -38,12 +38,15 @@ class AtomicFile {
   ~AtomicFile();
 
   Status write(std::string_view data);
+  // Everything written so far on the disk (fsync), still under the temporary name.
+  Status sync();
   Status commit();
   // From now on (before any write), writes are made by a thread of its own
   // (ChunkWriter): for large outputs; errors come back on a later write or commit.
   void write_behind();
 
  private:
+  Status fail(int err);
   AtomicFile(std::string path, std::string tmp, std::FILE* file, std::unique_ptr<char[]> buffer)
       : path_(std::move(path)), tmp_(std::move(tmp)), file_(file), buffer_(std::move(buffer)) {}
   std::string path_;

@@ -63,6 +63,22 @@ Status write_file_atomic(const std::string& path, std::string_view data) {
   return file->commit();
 }
 
+Status write_files_atomic(const std::vector<std::pair<std::string, std::string>>& files) {
+  std::vector<AtomicFile> pending;
+  pending.reserve(files.size());
+  for (const auto& [path, data] : files) {
+    auto file = AtomicFile::create(path);
+    if (!file) return file.error();
+    if (auto s = file->write(data); !s) return s;
+    if (auto s = file->sync(); !s) return s;
+    pending.push_back(std::move(file.value()));
+  }
+  for (auto& file : pending) {
+    if (auto s = file.commit(); !s) return s;
+  }
+  return {};
+}
+
 std::string join_path(std::string_view root, std::string_view name) {
   if (root.empty() || root == "." || name.starts_with('/')) return std::string(name);
   std::string out(root);

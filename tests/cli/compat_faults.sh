@@ -111,6 +111,13 @@ if mount -t tmpfs -o size=1m,mode=0755 tmpfs "$MNT" 2>/dev/null; then
   check "missing --json on a full disk: exit 2 ($code)" code_is 2
   check "missing --json on a full disk: the message names the file" has "$S/full-miss.err" "llava-verify: writing $MNT/m.json: No space left on device"
   check "missing --json on a full disk: nothing under the final name, no temporary file" eval 'absent "$MNT/m.json" && no_temps "$MNT"'
+  # Two reports, the first small enough (480 KB), the second not: all or none.
+  "$PY" -c 'import json; json.dump([{"id": i, "image": "GCC_train_%09d.jpg" % i} for i in range(20000)], open("small.json", "w"))'
+  run full-two -- missing small.json --images images --list "$MNT/l.txt" --json "$MNT/m2.json"
+  check "missing --list --json on a full disk: exit 2 ($code)" code_is 2
+  check "missing --list --json on a full disk: the message names the file" has "$S/full-two.err" "llava-verify: writing $MNT/m2.json: No space left on device"
+  check "missing --list --json on a full disk: neither report (the list fitted), no temporary file" \
+    eval 'absent "$MNT/l.txt" && absent "$MNT/m2.json" && no_temps "$MNT"'
   # extract checks the free space first: nothing is written.
   run full-x -- extract images.zip --dest "$MNT/x" --no-progress
   check "extract onto a full disk: exit 2 ($code)" code_is 2
