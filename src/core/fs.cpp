@@ -43,7 +43,7 @@ Result<std::string> read_stream(int fd) {
   return out;
 }
 
-Result<std::string> read_file(const std::string& path) {
+Result<std::string> read_file(const std::string& path, std::size_t room) {
   Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
   if (fd.get() < 0) return Error{error_text(errno)};
   struct stat st{};
@@ -51,7 +51,7 @@ Result<std::string> read_file(const std::string& path) {
   if (S_ISDIR(st.st_mode)) return Error{error_text(EISDIR)};
   if (!S_ISREG(st.st_mode)) return Error{"not a regular file"};
   std::string out;
-  out.reserve(static_cast<std::size_t>(st.st_size));
+  out.reserve(static_cast<std::size_t>(st.st_size) + room);
   if (auto s = append_all(fd.get(), out); !s) return s.error();
   return out;
 }

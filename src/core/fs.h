@@ -15,7 +15,7 @@
 namespace lv {
 
 // Reads a whole regular file. Refuses directories and special files.
-Result<std::string> read_file(const std::string& path);
+Result<std::string> read_file(const std::string& path, std::size_t room = 0);
 
 // An owned file descriptor, closed when it goes out of scope.
 struct Fd {

@@ -40,12 +40,13 @@ std::string manifest_display_name(std::string_view path) {
   return quote_name(path == "-" ? "standard input" : path);
 }
 
-Result<Manifest> parse_manifest(std::string_view text, std::string name, const ParseOptions& options) {
+Result<Manifest> parse_manifest(std::string_view text, std::string name, const ParseOptions& options,
+                                std::size_t readable_after) {
   std::string_view body = text;
   if (body.starts_with("\xEF\xBB\xBF")) body.remove_prefix(3);  // a UTF-8 BOM from Windows editors
   std::size_t first = body.find_first_not_of(" \t\r\n");
   if (first != std::string_view::npos && body[first] == '{') {
-    auto m = parse_json_manifest(body, name);
+    auto m = parse_json_manifest(body, name, readable_after);  // body ends where text does
     if (!m) return with_context(manifest_display_name(name), m.error());
     return m;
   }
@@ -58,9 +59,11 @@ Result<Manifest> parse_manifest(std::string_view text, std::string name, const P
 }
 
 Result<Manifest> load_manifest(const std::string& path, const ParseOptions& options) {
-  auto text = path == "-" ? read_stream(0) : read_file(path);
+  constexpr std::size_t kParserPadding = 64;  // simdjson::SIMDJSON_PADDING
+  auto text = path == "-" ? read_stream(0) : read_file(path, kParserPadding);
   if (!text) return with_context(manifest_display_name(path), text.error());
-  return parse_manifest(text.value(), path, options);
+  const std::string& t = text.value();
+  return parse_manifest(t, path, options, t.capacity() - t.size());
 }
 
 }  // namespace lv

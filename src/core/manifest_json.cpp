@@ -5,6 +5,7 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <optional>
 
 #include "core/manifest.h"
 #include "core/names.h"
@@ -189,11 +190,16 @@ Result<ManifestSource> parse_source(od::value v) {
 
 }  // namespace
 
-Result<Manifest> parse_json_manifest(std::string_view text, std::string name) {
+Result<Manifest> parse_json_manifest(std::string_view text, std::string name, std::size_t readable_after) {
   Manifest m;
   m.name = std::move(name);
   m.format = ManifestFormat::json;
-  simdjson::padded_string json(text);
+  // In place when the caller's buffer has simdjson's padding after the text, else a padded copy.
+  std::optional<simdjson::padded_string> copy;
+  if (readable_after < simdjson::SIMDJSON_PADDING) copy.emplace(text);
+  const simdjson::padded_string_view json =
+      copy ? simdjson::padded_string_view(copy->data(), copy->size(), copy->size() + simdjson::SIMDJSON_PADDING)
+           : simdjson::padded_string_view(text.data(), text.size(), text.size() + readable_after);
   LineCounter lines(std::string_view(json.data(), json.size()));
   od::parser parser;
   od::document doc;
