@@ -103,12 +103,13 @@ int run_audit(const AuditCommandOptions& o) {
     }
     const std::string json = render_audit_json(r, info);
     // All five or none: a CI job never reads a report.json of this run beside a report.html of the last.
-    const std::vector<std::pair<std::string, std::string>> files = {
+    const std::string junit = render_audit_junit(r), csv = render_audit_csv(r), html = render_audit_html(json);
+    const std::pair<std::string, std::string_view> files[] = {
         {join_path(o.report_dir, "report.json"), json},
         {join_path(o.report_dir, "report.md"), markdown},
-        {join_path(o.report_dir, "junit.xml"), render_audit_junit(r)},
-        {join_path(o.report_dir, "missing-images.csv"), render_audit_csv(r)},
-        {join_path(o.report_dir, "report.html"), render_audit_html(json)},
+        {join_path(o.report_dir, "junit.xml"), junit},
+        {join_path(o.report_dir, "missing-images.csv"), csv},
+        {join_path(o.report_dir, "report.html"), html},
     };
     if (auto s = write_files_atomic(files); !s) {
       diag(s.error().message);

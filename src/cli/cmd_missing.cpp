@@ -118,13 +118,14 @@ int run_missing(const MissingCommandOptions& o) {
       diag(fmt::format("{}: record {}: {}", quote_name(o.records), r.index, r.detail));
     }
   }
-  std::vector<std::pair<std::string, std::string>> outputs;
-  if (!o.csv.empty()) outputs.emplace_back(o.csv, render_missing_csv(report.value()));
-  if (!o.list.empty()) outputs.emplace_back(o.list, render_missing_list(report.value()));
-  if (!o.json.empty()) {
-    MissingReportInfo info{kVersion, o.records, o.meta, &store_list};
-    outputs.emplace_back(o.json, render_missing_json(report.value(), info));
-  }
+  const MissingReportInfo info{kVersion, o.records, o.meta, &store_list};
+  const std::string csv = o.csv.empty() ? std::string() : render_missing_csv(report.value());
+  const std::string list = o.list.empty() ? std::string() : render_missing_list(report.value());
+  const std::string json = o.json.empty() ? std::string() : render_missing_json(report.value(), info);
+  std::vector<std::pair<std::string, std::string_view>> outputs;
+  if (!o.csv.empty()) outputs.emplace_back(o.csv, csv);
+  if (!o.list.empty()) outputs.emplace_back(o.list, list);
+  if (!o.json.empty()) outputs.emplace_back(o.json, json);
   const bool written = write_outputs(outputs);
   flush_out();
   if (!written) return kExitError;

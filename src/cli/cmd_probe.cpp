@@ -145,9 +145,11 @@ int run_probe(const ProbeCommandOptions& o) {
                      report.unsafe_names, quote_name(o.dest)));
   }
   ProbeReportInfo info{std::string(kVersion), o.meta, options.dest};
-  std::vector<std::pair<std::string, std::string>> outputs;
-  if (!o.json.empty()) outputs.emplace_back(o.json, render_probe_json(report, info));
-  if (!o.csv.empty()) outputs.emplace_back(o.csv, render_probe_csv(report));
+  const std::string json = o.json.empty() ? std::string() : render_probe_json(report, info);
+  const std::string csv = o.csv.empty() ? std::string() : render_probe_csv(report);
+  std::vector<std::pair<std::string, std::string_view>> outputs;
+  if (!o.json.empty()) outputs.emplace_back(o.json, json);
+  if (!o.csv.empty()) outputs.emplace_back(o.csv, csv);
   if (!write_outputs(outputs)) return kExitError;
   return report.not_ok() > 0 ? kExitFindings : kExitOk;
 }

@@ -52,20 +52,10 @@ void warn_problems(std::string_view location, const std::vector<std::string>& pr
 
 void set_progress_clearer(void (*clear)()) { g_clear_progress = clear; }
 
-bool write_output(const std::string& path, const std::string& text) {
-  if (path == "-") {
-    out(text);
-    return true;
-  }
-  if (auto s = write_file_atomic(path, text); !s) {
-    diag(s.error().message);
-    return false;
-  }
-  return true;
-}
+bool write_output(const std::string& path, const std::string& text) { return write_outputs({{path, text}}); }
 
-bool write_outputs(const std::vector<std::pair<std::string, std::string>>& outputs) {
-  std::vector<std::pair<std::string, std::string>> files;
+bool write_outputs(const std::vector<std::pair<std::string, std::string_view>>& outputs) {
+  std::vector<std::pair<std::string, std::string_view>> files;
   for (const auto& o : outputs) {
     if (o.first != "-") files.push_back(o);
   }

@@ -18,7 +18,7 @@ void flush_out();
 bool write_output(const std::string& path, const std::string& text);
 // Several reports, all or none (write_files_atomic); "-" goes to standard
 // output once the files are in place. False (the error printed) on failure.
-bool write_outputs(const std::vector<std::pair<std::string, std::string>>& outputs);
+bool write_outputs(const std::vector<std::pair<std::string, std::string_view>>& outputs);
 // Flushes standard output; false (and errno set) when anything written to it was lost.
 bool stdout_ok();
 // A diagnostic on stderr: "llava-verify: <message>".

@@ -348,9 +348,9 @@ constexpr std::string_view kTail = R"lvhtml(</script>
   }
 
   // The missing images: all of them are searched, at most CAP rows are drawn.
-  // A probe report's summary (audit --probe-report): one row per class, in the report's order.
-  var PROBE_CLASSES = ['ok', 'not_found', 'forbidden', 'server_error', 'timeout', 'connection_failed',
-                       'not_image', 'placeholder', 'opted_out'];
+  // A probe report's summary (audit --probe-report): one row per class, in the
+  // report's order (report.json's probe object: path, urls, the classes, reachable_fraction).
+  var PROBE_NOT_CLASSES = { path: 1, urls: 1, reachable_fraction: 1 };
   function renderProbe() {
     var p = report.probe;
     if (!p || typeof p !== 'object') return;
@@ -358,7 +358,7 @@ constexpr std::string_view kTail = R"lvhtml(</script>
     var urls = count(p.urls);
     $('probe-note').textContent = text(p.path) + ': ' + count(p.ok) + ' of ' + urls +
       ' URLs answer with an image (' + pct(p.reachable_fraction) + ')';
-    var rows = PROBE_CLASSES.filter(function (k) { return k in p; }).map(function (k) {
+    var rows = Object.keys(p).filter(function (k) { return !(k in PROBE_NOT_CLASSES); }).map(function (k) {
       return { cls: k, urls: count(p[k]), share: urls ? pct(count(p[k]) / urls) : 'n/a' };
     });
     fill('probe', [

@@ -47,8 +47,7 @@ int ChunkWriter::write(std::string_view data) {
     data.remove_prefix(n);
     if (current_.size() == kChunk) hand_over();
   }
-  std::lock_guard lock(mu_);
-  return error_;
+  return error_.load(std::memory_order_relaxed);  // called per record piece: no lock
 }
 
 void ChunkWriter::hand_over() {
@@ -74,7 +73,7 @@ int ChunkWriter::finish() {
   }
   ready_.notify_one();
   if (thread_.joinable()) thread_.join();
-  return error_;
+  return error_.load();
 }
 
 void ChunkWriter::run() {
@@ -89,11 +88,7 @@ void ChunkWriter::run() {
       queue_.pop_front();
     }
     space_.notify_one();
-    int err = 0;
-    {
-      std::lock_guard lock(mu_);
-      err = error_;
-    }
+    int err = error_.load(std::memory_order_relaxed);  // after a failure, chunks are dropped
     if (err == 0) err = write_all(fd_, chunk);
     if (err == 0) {
       written += chunk.size();
@@ -103,8 +98,8 @@ void ChunkWriter::run() {
         synced = written;
       }
     }
+    if (err != 0) error_.store(err);  // only this thread stores: the first errno, kept
     std::lock_guard lock(mu_);
-    if (err != 0 && error_ == 0) error_ = err;
     if (spare_.size() < kQueued + 1) spare_.push_back(std::move(chunk));
   }
 }

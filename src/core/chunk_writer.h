@@ -5,6 +5,7 @@
 // leave its busiest thread.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -40,7 +41,7 @@ class ChunkWriter {
   std::vector<std::string> spare_;    // guarded: written chunks, reused
   bool closing_ = false;              // guarded
   bool stopping_ = false;             // guarded
-  int error_ = 0;                     // guarded
+  std::atomic<int> error_{0};         // the first failed write's errno
   std::thread thread_;
 };
 

@@ -57,13 +57,11 @@ Result<std::string> read_file(const std::string& path, std::size_t room) {
 }
 
 Status write_file_atomic(const std::string& path, std::string_view data) {
-  auto file = AtomicFile::create(path);
-  if (!file) return file.error();
-  if (auto s = file->write(data); !s) return s;
-  return file->commit();
+  const std::pair<std::string, std::string_view> one[] = {{path, data}};
+  return write_files_atomic(one);
 }
 
-Status write_files_atomic(const std::vector<std::pair<std::string, std::string>>& files) {
+Status write_files_atomic(std::span<const std::pair<std::string, std::string_view>> files) {
   std::vector<AtomicFile> pending;
   pending.reserve(files.size());
   for (const auto& [path, data] : files) {

@@ -44,7 +44,7 @@ Status write_file_atomic(const std::string& path, std::string_view data);
 // Several files, all or none: each is written and synced under its temporary
 // name before the first rename, so a full disk or an error leaves none of them
 // (only a failing rename, after the data is safe, can leave some).
-Status write_files_atomic(const std::vector<std::pair<std::string, std::string>>& files);
+Status write_files_atomic(std::span<const std::pair<std::string, std::string_view>> files);
 
 // Names one per line (`missing --list`, `--only`); blank lines skipped, a
 // trailing CR dropped (lists made on Windows).

@@ -72,6 +72,8 @@ import threading
 import time
 import zlib
 
+from fault_server import parse_range  # one Range parser for both test servers
+
 BIG_SIZE = 2 * 1024 * 1024
 PIECE = 16384
 
@@ -184,28 +186,6 @@ def body_for(path):
     if kind == "big":
         return "image/jpeg", big_body()
     return None
-
-
-def parse_range(value, size):
-    """(start, end) inclusive for one `bytes=` range; None to ignore it; "bad" for 416."""
-    if not value or not value.startswith("bytes=") or "," in value:
-        return None
-    first, sep, last = value[6:].strip().partition("-")
-    if not sep:
-        return None
-    try:
-        if first == "":
-            n = int(last)
-            return "bad" if n <= 0 else (max(0, size - n), size - 1)
-        start = int(first)
-        end = int(last) if last else size - 1
-    except ValueError:
-        return None
-    if start >= size:
-        return "bad"
-    if end < start:
-        return None
-    return (start, min(end, size - 1))
 
 
 class State:
