@@ -48,6 +48,7 @@ int run_audit(const AuditCommandOptions& o) {
   options.records = o.records;
   options.max_missing_fraction = o.max_missing_fraction;
   options.allow_unknown_hashes = o.allow_unknown_hashes;
+  options.allow_absolute = o.allow_absolute;
   options.require = o.require;
   options.probe_report = o.probe_report;
   options.jobs = o.jobs ? o.jobs : default_jobs();
@@ -66,9 +67,18 @@ int run_audit(const AuditCommandOptions& o) {
   // The verdict first, then a few lines.
   std::string text = fmt::format("{}: {}\n", r.pass ? "PASS" : "FAIL", quote_name(o.dir));
   for (const auto& reason : r.reasons) text += "  - " + reason + "\n";
-  std::uint64_t ok = 0;
-  for (const auto& f : r.files) ok += f.status == FileStatus::ok ? 1 : 0;
-  text += fmt::format("release files: {} checked, {} ok\n", r.files.size(), ok);
+  std::uint64_t ok = 0, unknown = 0;
+  for (const auto& f : r.files) {
+    ok += f.status == FileStatus::ok ? 1 : 0;
+    unknown += f.status == FileStatus::size_only || f.status == FileStatus::unknown || f.status == FileStatus::unconfirmed ? 1 : 0;
+  }
+  if (!r.files.empty()) {
+    text += fmt::format("release files: {} checked, {} ok", r.files.size(), ok);
+    if (unknown > 0) {
+      text += fmt::format(", {} without a published hash{}", unknown, r.policy.allow_unknown_hashes ? " (accepted: --allow-unknown-hashes)" : "");
+    }
+    text += "\n";
+  }
   for (const auto& a : r.archives) {
     if (a.report) {
       text += fmt::format("archive {}: {} entries, {} with findings\n", quote_name(a.path), a.report->dir.entries.size(),
@@ -78,8 +88,26 @@ int run_audit(const AuditCommandOptions& o) {
   for (const auto& rec : r.records) {
     if (!rec.report) continue;
     const MissingSummary& s = rec.report->summary;
-    text += fmt::format("records {}: {} records, {} distinct images, {} present, {} missing ({:.2f}%)\n", quote_name(rec.path),
-                        s.records, s.distinct_images, s.present, s.missing + s.empty + s.corrupt, s.missing_fraction() * 100);
+    text += fmt::format("records {}: {} records", quote_name(rec.path), s.records);
+    if (s.without_image > 0) text += fmt::format(" ({} text-only)", s.without_image);
+    if (s.distinct_images == 0 && s.invalid > 0) {
+      text += fmt::format(", no image checked: every 'image' value is invalid ({})\n", rec.invalid_detail);
+    } else {
+      text += fmt::format(", {} distinct images, {} present, {} missing ({:.2f}%)\n", s.distinct_images, s.present,
+                          s.missing + s.empty + s.corrupt, s.missing_fraction() * 100);
+    }
+    std::string roots;
+    for (const auto& root : rec.roots) roots += (roots.empty() ? "" : ", ") + quote_name(root);
+    text += fmt::format("  image folder: {}\n", roots);
+    // Per top-level folder of the values (coco, gqa, ...), when they are few:
+    // thousands of shard folders say nothing one by one.
+    constexpr std::size_t kFolderLines = 12;
+    if (s.per_folder.size() > 1 && s.per_folder.size() <= kFolderLines) {
+      for (const auto& f : s.per_folder) {
+        text += fmt::format("  {}: {} present, {} missing\n", f.folder.empty() ? "(top)" : quote_name(f.folder + "/"), f.present,
+                            f.missing);
+      }
+    }
     if (rec.in_archives > 0) {
       text += fmt::format("  {} of them are in the archives; to restore them: {}\n", rec.in_archives, rec.restore);
     }

@@ -19,7 +19,7 @@ namespace {
 Result<std::vector<std::string>> images_lacking(const ExtractCommandOptions& o, unsigned jobs) {
   const std::string& folder = o.images.empty() ? o.dest : o.images;
   if (auto made = make_directories(folder); !made) return made.error();
-  auto store = open_folder_store(folder, StoreOptions{false, jobs, true});
+  auto store = open_folder_store(folder, StoreOptions{false, jobs, true, {}});
   if (!store) return store.error();
   StoreList stores;
   stores.push_back(std::move(store.value()));

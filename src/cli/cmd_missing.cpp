@@ -82,7 +82,7 @@ int run_missing(const MissingCommandOptions& o) {
   std::optional<Result<StoreList>> stores;
   std::atomic<bool> listed{false};
   std::thread lister([&] {
-    stores.emplace(open_stores(o.stores, StoreOptions{o.row_keys, jobs, !o.no_size_check}));
+    stores.emplace(open_stores(o.stores, StoreOptions{o.row_keys, jobs, !o.no_size_check, {}}));
     listed.store(true, std::memory_order_release);
   });
   struct Joiner {

@@ -68,7 +68,7 @@ int run_rewrite(const RewriteCommandOptions& o) {
       diag(fmt::format("{}: the store's path is not valid UTF-8: it could not be written into JSON", quote_name(spec)));
       return kExitError;
     }
-    auto store = open_store(spec, StoreOptions{o.row_keys, default_jobs()});
+    auto store = open_store(spec, StoreOptions{o.row_keys, default_jobs(), true, {}});
     if (!store) {
       diag(store.error().message);
       return kExitError;

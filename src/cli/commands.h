@@ -147,6 +147,7 @@ struct AuditCommandOptions {
   std::string probe_report;
   std::optional<double> max_missing_fraction;
   bool allow_unknown_hashes = false;
+  bool allow_absolute = false;
   bool timestamps = false;
   unsigned jobs = 0;
 };

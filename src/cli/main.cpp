@@ -243,21 +243,26 @@ void add_probe(CLI::App& app, ProbeCommandOptions& o) {
 void add_audit(CLI::App& app, AuditCommandOptions& o, double& max_fraction) {
   auto* cmd = app.add_subcommand("audit", "Check what a folder holds of the LLaVA release: the pre-training check and CI gate");
   cmd->footer(
-      "Recognises the release files (by name), zip archives, record files and image folders at\n"
-      "the top of DIR; checks the release files against the shipped manifests, tests each\n"
-      "archive, and finds the images each record file references that no store holds.\n\n"
+      "DIR may be a LLaVA checkout, playground/data, or a release folder. Finds, up to 4 levels\n"
+      "down: record files (by content: JSON records with 'conversations' or 'image'), metadata,\n"
+      "zip archives, manifests (manifest.json, SHA256SUMS) and prompts folders. Checks the\n"
+      "release files against their manifests (or the shipped ones), tests each archive, and\n"
+      "finds the images each record file references that are not usable. A record file's\n"
+      "image folder is its own folder, as the trainer's --image_folder (playground/data for\n"
+      "llava_v1_5_mix665k.json), and its images/ sub-folder.\n\n"
       "Exit status: 0 pass, 1 the gate failed (each reason listed), 2 could not run.");
   cmd->add_option("DIR", o.dir, "The folder to audit")->required();
   cmd->add_option("--manifest", o.manifests, "Check against this manifest instead of the shipped ones (repeatable)")
       ->type_name("FILE")->allow_extra_args(false);
-  cmd->add_option("--images", o.images, "Image stores instead of the folders and archives found (repeatable)")
+  cmd->add_option("--images", o.images, "Image stores instead of the record files' folders (repeatable)")
       ->type_name("STORE")->allow_extra_args(false);
   cmd->add_option("--meta", o.meta, "Metadata with 'image' and 'url' for the reports")->type_name("FILE");
   cmd->add_option("--records", o.records, "Another record file to check (repeatable)")->type_name("FILE")->allow_extra_args(false);
   cmd->add_option("--max-missing-fraction", max_fraction, "Pass while at most F of a record file's images are missing")
       ->type_name("F")->check(CLI::Range(0.0, 1.0));
   cmd->add_flag("--allow-unknown-hashes", o.allow_unknown_hashes, "Pass files that have no published hash");
-  cmd->add_option("--require", o.require, "Fail unless NAME is in DIR (repeatable)")->type_name("NAME")->allow_extra_args(false);
+  cmd->add_flag("--allow-absolute", o.allow_absolute, "Check absolute 'image' values where they point");
+  cmd->add_option("--require", o.require, "Fail unless PATH (relative to DIR) exists (repeatable)")->type_name("PATH")->allow_extra_args(false);
   cmd->add_option("--report-dir", o.report_dir, "Write report.json, report.md, junit.xml, missing-images.csv and report.html")
       ->type_name("OUT");
   cmd->add_option("--probe-report", o.probe_report, "Include the summary of a `probe --json` report (not gated)")

@@ -26,7 +26,8 @@ struct AuditOptions {
   std::vector<std::string> records;    // more record files
   std::optional<double> max_missing_fraction;  // default: any unusable image fails
   bool allow_unknown_hashes = false;
-  std::vector<std::string> require;    // names that must be present in DIR
+  bool allow_absolute = false;         // check absolute `image` values where they point
+  std::vector<std::string> require;    // paths (relative to DIR) that must be present
   std::string probe_report;            // a `probe --json` report to include
   unsigned jobs = 1;
 };
@@ -56,7 +57,11 @@ struct AuditArchive {
 struct AuditRecords {
   std::string path;
   std::string meta;  // the metadata used for URLs, if any
+  std::vector<std::string> roots;  // the image roots (or archives) it was checked against, as shown
   std::optional<MissingReport> report;
+  std::uint64_t absolute = 0;     // of the invalid values, how many are absolute paths
+  std::string invalid_detail;     // why the first invalid value is invalid
+  std::string hint;               // why no image was found, when none was
   std::uint64_t in_archives = 0;  // of the unusable images, how many an archive of DIR holds
   std::string restore;            // the command that restores them, when in_archives > 0
   std::string error;  // when the file could not be read (invalid JSON...)
@@ -72,6 +77,7 @@ struct AuditPrompts {
 
 struct AuditReport {
   std::string dir;
+  std::vector<std::string> sections;  // the folders audited, relative to DIR ("." for DIR itself)
   bool pass = true;
   std::vector<std::string> reasons;  // why not, in step order
   std::vector<AuditInput> inputs;

@@ -83,6 +83,14 @@ class FlatStringMap {
     }
   }
 
+  // Every key and value, in table order (not a stable order: callers sort).
+  template <class F>
+  void for_each(F&& f) const {
+    for (const Slot& s : slots_) {
+      if (s.hash != 0) f(std::string_view(s.data, s.size), s.value);
+    }
+  }
+
   // The value for `key`, or null.
   V* get(std::string_view key) { return const_cast<V*>(find(key).second); }
 

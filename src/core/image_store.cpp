@@ -49,7 +49,52 @@ std::string image_path_problem(std::string_view image) {
   return {};
 }
 
+bool has_image_extension(std::string_view name) {
+  const std::size_t dot = name.rfind('.');
+  if (dot == std::string_view::npos || name.size() - dot > 5) return false;
+  char ext[6] = {};
+  for (std::size_t i = dot + 1, k = 0; i < name.size(); ++i, ++k) {
+    ext[k] = static_cast<char>(std::tolower(static_cast<unsigned char>(name[i])));
+  }
+  const std::string_view e(ext);
+  return e == "jpg" || e == "jpeg" || e == "png" || e == "gif" || e == "webp" || e == "bmp";
+}
+
 namespace {
+
+class PrefixView : public ImageStore {
+ public:
+  PrefixView(const ImageStore& base, std::string prefix)
+      : ImageStore(join_path(base.location(), std::string_view(prefix).substr(0, prefix.size() - 1))),
+        base_(base),
+        prefix_(std::move(prefix)) {}
+  StoreKind kind() const override { return base_.kind(); }
+  std::optional<StoredImage> find(std::string_view image, std::string_view url) const override {
+    key_.assign(prefix_).append(image);
+    auto hit = base_.find(key_, url);
+    if (!hit) return std::nullopt;
+    return StoredImage{hit->path.substr(prefix_.size()), hit->size};
+  }
+  std::optional<StoredImage> find(std::string_view image, std::string_view url, std::uint64_t) const override {
+    return find(image, url);
+  }
+  void prefetch(std::uint64_t) const override {}
+  std::uint64_t image_files() const override {
+    std::uint64_t n = 0;
+    for_each_file([&](std::string_view name, std::uint64_t) { n += has_image_extension(name) ? 1 : 0; });
+    return n;
+  }
+  void for_each_file(const std::function<void(std::string_view, std::uint64_t)>& f) const override {
+    base_.for_each_file([&](std::string_view name, std::uint64_t size) {
+      if (name.starts_with(prefix_)) f(name.substr(prefix_.size()), size);
+    });
+  }
+
+ private:
+  const ImageStore& base_;
+  std::string prefix_;
+  mutable std::string key_;  // lookups are made by one thread at a time
+};
 
 class IndexedStore : public ImageStore {
  public:
@@ -66,11 +111,15 @@ class IndexedStore : public ImageStore {
 
 Result<std::unique_ptr<ImageStore>> open_folder_store(const std::string& path, const StoreOptions& options) {
   auto store = std::make_unique<IndexedStore>(path, StoreKind::folder);
-  auto walked = walk_each(path, WalkOptions{false, options.jobs, options.sizes},
+  auto walked = walk_each(path, WalkOptions{false, options.jobs, options.sizes, options.skip_folders},
                           [&](std::string_view relative, std::uint64_t size) { store->add(relative, size); },
                           [&](std::size_t entries) { store->reserve(store->size() + entries); });
   if (!walked) return with_context("image folder", walked.error());
   return std::unique_ptr<ImageStore>(std::move(store));
+}
+
+std::unique_ptr<ImageStore> make_prefix_view(const ImageStore& base, std::string prefix) {
+  return std::make_unique<PrefixView>(base, std::move(prefix));
 }
 
 Result<std::unique_ptr<ImageStore>> open_zip_store(const std::string& path) {
@@ -129,7 +178,7 @@ class Img2DatasetStore : public ImageStore {
   }
 
   Status build() {
-    auto walked = walk_files(location_, WalkOptions{false, jobs_, sizes_});
+    auto walked = walk_files(location_, WalkOptions{false, jobs_, sizes_, {}});
     if (!walked) return with_context("img2dataset folder", walked.error());
     std::vector<std::pair<std::string, std::uint64_t>> images;
     std::vector<std::string> sidecars;

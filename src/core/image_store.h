@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -15,6 +16,9 @@
 #include "core/result.h"
 
 namespace lv {
+
+// Whether a name ends like an image file (.jpg, .jpeg, .png, .gif, .webp, .bmp, any case).
+bool has_image_extension(std::string_view name);
 
 enum class StoreKind : std::uint8_t { folder, zip, img2dataset };
 std::string_view store_kind_name(StoreKind k);
@@ -47,10 +51,16 @@ class ImageStore {
   virtual void prefetch(std::uint64_t hash) const { files_.prefetch(hash); }
   // img2dataset: the URL its sidecar gives for a file of the store; empty otherwise.
   virtual std::string_view url_of(std::string_view) const { return {}; }
+  // Files whose names end like an image (.jpg, .jpeg, .png, .gif, .webp, .bmp, any case).
+  virtual std::uint64_t image_files() const { return image_files_; }
+  // Every file's path and size, in no particular order (for hints on a failed run).
+  virtual void for_each_file(const std::function<void(std::string_view, std::uint64_t)>& f) const { files_.for_each(f); }
 
  protected:
   explicit ImageStore(std::string location) : location_(std::move(location)) {}
-  void add(std::string_view name, std::uint64_t size) { files_.try_emplace(names_.intern(name), size); }
+  void add(std::string_view name, std::uint64_t size) {
+    if (files_.try_emplace(names_.intern(name), size).second && has_image_extension(name)) ++image_files_;
+  }
   std::optional<StoredImage> lookup(std::string_view name) const {
     auto [key, size] = files_.find(name);
     if (size == nullptr) return std::nullopt;
@@ -61,12 +71,19 @@ class ImageStore {
   std::vector<std::string> problems_;
   StringArena names_;  // owns the keys of files_
   FlatStringMap<std::uint64_t> files_;
+  std::uint64_t image_files_ = 0;
 };
+
+// The files of `base` under `prefix` ("images/"), as a store of their own: the
+// image root `ROOT/images` of an audit without a second listing. `base` must
+// outlive the view.
+std::unique_ptr<ImageStore> make_prefix_view(const ImageStore& base, std::string prefix);
 
 struct StoreOptions {
   bool row_keys = false;  // img2dataset only
   unsigned jobs = 1;      // threads for listing large folders
   bool sizes = true;      // folders: stat each file (off: sizes unknown, empty files not seen)
+  std::vector<std::string> skip_folders;  // folders: sub-folders not listed (relative paths)
 };
 
 // A folder: every regular file below it (symlinks to files included), by its

@@ -146,6 +146,11 @@ struct Walker {
     }
     for (std::string_view name : subdirs) {
       const std::string child(name);
+      if (!options.skip_folders.empty() &&
+          std::find(options.skip_folders.begin(), options.skip_folders.end(), prefix.empty() ? child : prefix + "/" + child) !=
+              options.skip_folders.end()) {
+        continue;
+      }
       int fd = ::openat(dir_fd, child.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
       if (fd < 0) {
         out.problems.push_back(fmt::format("{}: {}", join_path(shown, child), error_text(errno)));

@@ -38,6 +38,9 @@ struct WalkOptions {
   // Off: files that readdir says are regular are taken as they are, with
   // kSizeUnknown, and only the others (links, unknown d_type) are stat'ed.
   bool sizes = true;
+  // Folders not descended into, by their path relative to the root ("LLaVA-Pretrain",
+  // "a/b"): an audit's image root leaves out the folders that are audited on their own.
+  std::vector<std::string> skip_folders;
 };
 
 Result<WalkResult> walk_files(const std::string& root, const WalkOptions& options = {});

@@ -11,7 +11,7 @@ TEST_CASE("the row-number rule maps GCC_train_N to key N, and nothing else") {
   test::TempDir dir;
   dir.write("00001/000012345.jpg", "x");
   dir.write("00000/000000000.jpg", "x");
-  auto store = open_img2dataset_store(dir.path(), StoreOptions{true, 1});
+  auto store = open_img2dataset_store(dir.path(), StoreOptions{true, 1, true, {}});
   REQUIRE(store.ok());
   auto hit = store.value()->find("GCC_train_000012345.jpg", "");
   REQUIRE(hit.has_value());
