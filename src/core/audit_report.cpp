@@ -154,6 +154,10 @@ std::string render_audit_json(const AuditReport& r, const AuditReportInfo& info)
   w.key("missing"); w.value(t.missing);
   w.key("missing_fraction"); w.value(t.fraction());
   w.end_object();
+  w.key("sections");
+  w.begin_array();
+  for (const auto& section : r.sections) w.value(section);
+  w.end_array();
   w.key("inputs");
   w.begin_array();
   for (const auto& in : r.inputs) {
@@ -224,9 +228,21 @@ std::string render_audit_json(const AuditReport& r, const AuditReportInfo& info)
     w.key("distinct_images"); w.value(s.distinct_images);
     w.key("present"); w.value(s.present);
     w.key("missing"); w.value(s.missing + s.empty + s.corrupt);
+    w.key("text_only"); w.value(s.without_image);
+    w.key("roots");
+    w.begin_array();
+    for (const auto& root : rec.roots) w.value(root);
+    w.end_array();
+    w.key("roots_present");
+    w.begin_array();
+    for (std::size_t i = 0; i < rec.roots.size(); ++i) w.value(i < s.per_store.size() ? s.per_store[i] : std::uint64_t{0});
+    w.end_array();
     w.key("in_archives"); w.value(rec.in_archives);
     w.key("restore"); w.value(rec.restore);
+    w.key("hint"); w.value(rec.hint);
     w.key("invalid"); w.value(s.invalid);
+    w.key("absolute"); w.value(rec.absolute);
+    w.key("invalid_detail"); w.value(rec.invalid_detail);
     w.key("missing_fraction"); w.value(s.missing_fraction());
     w.key("folders");
     w.begin_array();
@@ -316,6 +332,7 @@ std::string render_audit_markdown(const AuditReport& r, const AuditReportInfo& i
       md += fmt::format("| {} | {} records, {} distinct images: {} present, {} missing ({:.2f}%){} |\n", md_code(rec.path),
                         s.records, s.distinct_images, s.present, s.missing + s.empty + s.corrupt, s.missing_fraction() * 100,
                         rec.in_archives > 0 ? fmt::format(", {} of them in the archives", rec.in_archives) : std::string());
+      if (!rec.roots.empty()) md.insert(md.size() - 3, fmt::format("; image folder {}", md_code(rec.roots.front())));
     } else {
       md += fmt::format("| {} | cannot be read |\n", md_code(rec.path));
     }
