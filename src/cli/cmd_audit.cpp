@@ -96,17 +96,7 @@ int run_audit(const AuditCommandOptions& o) {
       text += fmt::format(", {} distinct images, {} present, {} missing ({:.2f}%)\n", s.distinct_images, s.present,
                           s.missing + s.empty + s.corrupt, s.missing_fraction() * 100);
     }
-    // The image folder, and those of its views (images/, ...) that held images.
-    std::string roots;
-    for (std::size_t i = 0; i < rec.roots.size(); ++i) {
-      const std::uint64_t found = i < s.per_store.size() ? s.per_store[i] : 0;
-      if (i == 0) {
-        roots = quote_name(rec.roots[i]);
-      } else if (found > 0) {
-        roots += fmt::format(", {} ({} found there)", quote_name(rec.roots[i]), found);
-      }
-    }
-    text += fmt::format("  image folder: {}\n", roots);
+    text += fmt::format("  image folder: {}\n", describe_roots(rec, quote_name));
     // Per top-level folder of the values (coco, gqa, ...), when they are few:
     // thousands of shard folders say nothing one by one.
     constexpr std::size_t kFolderLines = 12;

@@ -573,11 +573,15 @@ class Auditor {
       for (const auto& st : roots.stores) {
         if (st->kind() != StoreKind::zip || roots.archives_only) images = std::max(images, st->image_files());
       }
+      // Never a pass on nothing checked, whatever --max-missing-fraction allows.
       if (images > 0 && !roots.archives_only) {
         rec.hint = no_image_hint(roots, found, archives_for(slot), slot.archive_names);
         record_reasons_.push_back(fmt::format("{}: none of its {} images is in {}, which holds {}: {}", name, s.distinct_images,
                                               quote_name(roots.shown.front()), plural(images, "image file", "image files"),
                                               rec.hint));
+      } else {
+        record_reasons_.push_back(fmt::format("{}: none of its {} images is in {}{}", name, s.distinct_images,
+                                              quote_name(roots.shown.front()), roots.archives_only ? "" : ", which holds no image file"));
       }
     }
     if (unusable > 0 && s.missing_fraction() > limit) {

@@ -113,6 +113,21 @@ std::string md_code(std::string_view raw) {
 
 }  // namespace
 
+std::string describe_roots(const AuditRecords& rec, std::string (*quote)(std::string_view)) {
+  if (rec.roots.empty()) return {};
+  const std::vector<std::uint64_t> none;
+  const auto& found = rec.report ? rec.report->summary.per_store : none;
+  std::vector<std::size_t> used;
+  for (std::size_t i = 0; i < rec.roots.size() && i < found.size(); ++i) {
+    if (found[i] > 0) used.push_back(i);
+  }
+  if (used.empty()) return quote(rec.roots.front());
+  if (used.size() == 1) return quote(rec.roots[used.front()]);
+  std::string out;
+  for (std::size_t i : used) out += fmt::format("{}{} ({} found)", out.empty() ? "" : ", ", quote(rec.roots[i]), found[i]);
+  return out;
+}
+
 std::string render_audit_json(const AuditReport& r, const AuditReportInfo& info) {
   const Totals t = totals(r);
   JsonWriter w;
@@ -332,7 +347,7 @@ std::string render_audit_markdown(const AuditReport& r, const AuditReportInfo& i
       md += fmt::format("| {} | {} records, {} distinct images: {} present, {} missing ({:.2f}%){} |\n", md_code(rec.path),
                         s.records, s.distinct_images, s.present, s.missing + s.empty + s.corrupt, s.missing_fraction() * 100,
                         rec.in_archives > 0 ? fmt::format(", {} of them in the archives", rec.in_archives) : std::string());
-      if (!rec.roots.empty()) md.insert(md.size() - 3, fmt::format("; image folder {}", md_code(rec.roots.front())));
+      if (!rec.roots.empty()) md.insert(md.size() - 3, "; image folder " + describe_roots(rec, md_code));
     } else {
       md += fmt::format("| {} | cannot be read |\n", md_code(rec.path));
     }

@@ -14,6 +14,11 @@ struct AuditReportInfo {
   std::string timestamp;  // empty: none (the default, for byte-identical reports)
 };
 
+// The image folders a record file's images were found in, with how many when
+// more than one did ("s/images"; "a (10 found), a/images (245 found)"); its own
+// folder when none did. `quote` renders each path.
+std::string describe_roots(const AuditRecords& rec, std::string (*quote)(std::string_view));
+
 std::string render_audit_json(const AuditReport& report, const AuditReportInfo& info);  // docs/report-format.md
 std::string render_audit_markdown(const AuditReport& report, const AuditReportInfo& info);
 std::string render_audit_junit(const AuditReport& report);
