@@ -107,7 +107,8 @@ int run_audit(const AuditCommandOptions& o) {
       }
     }
     if (rec.in_archives > 0) {
-      text += fmt::format("  {} of them are in the archives; to restore them: {}\n", rec.in_archives, rec.restore);
+      text += fmt::format("  {} of them are in the archives{}\n", rec.in_archives,
+                          rec.restore.empty() ? std::string() : "; to restore them: " + rec.restore);
     }
   }
   for (const auto& p : r.prompts) {

@@ -607,11 +607,18 @@ class Auditor {
       ++rec.in_archives;
       ++per_archive[static_cast<std::size_t>(hit.store)];
     }
-    if (rec.in_archives > 0 && o_.images.empty()) {
+    if (rec.in_archives > 0) {
+      // Into the folder the next audit looks in: the first --images folder when given.
+      std::string dest;
+      for (std::size_t i = 0; i < roots.stores.size() && !o_.images.empty() && dest.empty(); ++i) {
+        if (roots.stores[i]->kind() == StoreKind::folder) dest = roots.stores[i]->location();
+      }
+      if (o_.images.empty()) dest = restore_destination(roots, found);
       const auto best = static_cast<std::size_t>(std::max_element(per_archive.begin(), per_archive.end()) - per_archive.begin());
-      rec.restore = fmt::format("llava-verify extract {} --dest {} --records {} --only-missing", quote_name(slot.archive_names[best]),
-                                quote_name(restore_destination(roots, found)),
-                                quote_name(records_path));
+      if (!dest.empty()) {
+        rec.restore = fmt::format("llava-verify extract {} --dest {} --records {} --only-missing",
+                                  quote_name(slot.archive_names[best]), quote_name(dest), quote_name(records_path));
+      }
     }
   }
 
