@@ -7,7 +7,10 @@
 #include <algorithm>
 #include <climits>
 #include <cstdlib>
+#include <chrono>
+#include <future>
 #include <map>
+#include <thread>
 #include <set>
 
 #include "core/audit_discover.h"
@@ -171,6 +174,8 @@ struct RecordTask {
 // The image roots of one folder, and the archives beside the record files,
 // opened when first needed.
 struct RootSlot {
+  std::promise<void> listed;  // set by the lister thread once `roots` or `error` is
+  std::shared_future<void> ready;
   std::optional<ImageRoots> roots;
   std::string error;
   std::vector<std::string> archive_specs;
@@ -458,10 +463,12 @@ class Auditor {
     return skip;
   }
 
-  RootSlot& roots_for(const std::string& folder) {
-    auto [it, inserted] = roots_.try_emplace(folder);
-    RootSlot& slot = it->second;
-    if (!inserted) return slot;
+  // The folder whose image roots a record file uses: all of them share the
+  // --images stores when given.
+  std::string root_key(const RecordTask& t) const { return o_.images.empty() ? t.folder : std::string(); }
+
+  // Lists a folder's image roots (on the lister thread: touches only `slot`).
+  void open_slot(const std::string& folder, RootSlot& slot) const {
     const std::string path = folder.empty() ? o_.dir : join_path(o_.dir, folder);
     for (const auto& s : tree_.sections) {
       if (s.path != folder) continue;
@@ -472,7 +479,7 @@ class Auditor {
       for (const auto& spec : o_.images) {
         auto store = open_store(spec, StoreOptions{false, o_.jobs, true, {}});
         if (!store) {
-          report_.problems.push_back(store.error().message);
+          given.problems.push_back(store.error().message);
           continue;
         }
         for (const auto& p : store.value()->problems()) given.problems.push_back(fmt::format("{}: {}", quote_name(spec), p));
@@ -493,15 +500,12 @@ class Auditor {
           archives.shown.push_back(spec);
         }
         archives.archives_only = true;
+        archives.problems = std::move(slot.roots->problems);
         if (!archives.stores.empty()) slot.roots = std::move(archives);
       }
     } else {
       slot.error = opened.error().message;
     }
-    if (slot.roots) {
-      for (const auto& p : slot.roots->problems) report_.problems.push_back(p);
-    }
-    return slot;
   }
 
   const StoreList& archives_for(RootSlot& slot) {
@@ -517,45 +521,72 @@ class Auditor {
     return *slot.archives;
   }
 
+  // The record files, one after the other, while a thread lists their image
+  // roots (as `missing` lists its stores while it scans).
   void check_records() {
-    const double limit = o_.max_missing_fraction.value_or(0.0);
+    std::vector<std::string> order;  // the folders, in the order the record files need them
     for (const auto& t : tasks_) {
-      AuditRecords rec;
-      rec.path = t.shown;
-      RootSlot& slot = roots_for(t.folder);
-      MetaIndex meta;
-      const std::string meta_path = !o_.meta.empty() ? o_.meta : t.meta.empty() ? std::string() : join_path(o_.dir, t.meta);
-      if (!meta_path.empty()) {
-        if (auto loaded = load_meta(meta_path)) {
-          meta = std::move(loaded.value());
-          rec.meta = !o_.meta.empty() ? o_.meta : t.meta;
-        } else {
-          report_.problems.push_back(loaded.error().message);
-        }
+      auto [it, inserted] = roots_.try_emplace(root_key(t));
+      if (inserted) order.push_back(it->first);
+    }
+    for (auto& [folder, slot] : roots_) slot.ready = slot.listed.get_future().share();
+    std::thread lister([&] {
+      for (const auto& folder : order) {
+        RootSlot& slot = roots_.at(folder);
+        open_slot(folder, slot);
+        slot.listed.set_value();
       }
-      if (!slot.roots || slot.roots->stores.empty()) {
-        rec.error = slot.error.empty() ? "no image folder could be opened" : slot.error;
-        record_reasons_.push_back(fmt::format("{}: not checked against any image folder: {}", quote_name(t.shown), rec.error));
-        report_.records.push_back(std::move(rec));
-        continue;
+    });
+    struct Joiner {
+      std::thread& t;
+      ~Joiner() { t.join(); }
+    } joiner{lister};
+    const double limit = o_.max_missing_fraction.value_or(0.0);
+    for (const auto& t : tasks_) check_record_file(t, roots_.at(root_key(t)), limit);
+    for (const auto& [folder, slot] : roots_) {
+      if (slot.roots) report_.problems.insert(report_.problems.end(), slot.roots->problems.begin(), slot.roots->problems.end());
+    }
+  }
+
+  void check_record_file(const RecordTask& t, RootSlot& slot, double limit) {
+    AuditRecords rec;
+    rec.path = t.shown;
+    MetaIndex meta;
+    const std::string meta_path = !o_.meta.empty() ? o_.meta : t.meta.empty() ? std::string() : join_path(o_.dir, t.meta);
+    if (!meta_path.empty()) {
+      if (auto loaded = load_meta(meta_path)) {
+        meta = std::move(loaded.value());
+        rec.meta = !o_.meta.empty() ? o_.meta : t.meta;
+      } else {
+        report_.problems.push_back(loaded.error().message);
       }
-      const ImageRoots& roots = *slot.roots;
-      rec.roots = roots.shown;
-      MissingOptions mo;
-      mo.jobs = o_.jobs;
-      mo.allow_absolute = o_.allow_absolute;
-      auto found = find_missing(t.path, [&](bool) -> Result<const StoreList*> { return &roots.stores; },
-                                rec.meta.empty() ? nullptr : &meta, mo);
-      if (!found) {
-        rec.error = found.error().message;
-        record_reasons_.push_back(fmt::format("{}: cannot be read: {}", quote_name(t.shown), found.error().message));
-        report_.records.push_back(std::move(rec));
-        continue;
+    }
+    auto usable = [&] { return slot.roots && !slot.roots->stores.empty(); };
+    auto stores_ready = [&](bool wait) -> Result<const StoreList*> {
+      if (!wait && slot.ready.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
+        return static_cast<const StoreList*>(nullptr);
       }
+      slot.ready.wait();
+      if (!usable()) return Error{slot.error.empty() ? "no image folder could be opened" : slot.error};
+      return &slot.roots->stores;
+    };
+    MissingOptions mo;
+    mo.jobs = o_.jobs;
+    mo.allow_absolute = o_.allow_absolute;
+    auto found = find_missing(t.path, stores_ready, rec.meta.empty() ? nullptr : &meta, mo);
+    slot.ready.wait();
+    if (!usable()) {
+      rec.error = slot.error.empty() ? "no image folder could be opened" : slot.error;
+      record_reasons_.push_back(fmt::format("{}: not checked against any image folder: {}", quote_name(t.shown), rec.error));
+    } else if (!found) {
+      rec.error = found.error().message;
+      record_reasons_.push_back(fmt::format("{}: cannot be read: {}", quote_name(t.shown), found.error().message));
+    } else {
+      rec.roots = slot.roots->shown;
       judge_records(rec, t.path, found.value(), slot, meta, limit);
       rec.report = std::move(found.value());
-      report_.records.push_back(std::move(rec));
     }
+    report_.records.push_back(std::move(rec));
   }
 
   void judge_records(AuditRecords& rec, const std::string& records_path, const MissingReport& found, RootSlot& slot, const MetaIndex& meta, double limit) {
