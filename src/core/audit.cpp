@@ -611,8 +611,10 @@ class Auditor {
                                               quote_name(roots.shown.front()), plural(images, "image file", "image files"),
                                               rec.hint));
       } else {
-        record_reasons_.push_back(fmt::format("{}: none of its {} images is in {}{}", name, s.distinct_images,
-                                              quote_name(roots.shown.front()), roots.archives_only ? "" : ", which holds no image file"));
+        if (!roots.archives_only) rec.hint = empty_root_hint(found);
+        record_reasons_.push_back(fmt::format("{}: none of its {} images is in {}{}{}", name, s.distinct_images,
+                                              quote_name(roots.shown.front()), roots.archives_only ? "" : ", which holds no image file",
+                                              rec.hint.empty() ? "" : ": " + rec.hint));
       }
     }
     if (unusable > 0 && s.missing_fraction() > limit) {

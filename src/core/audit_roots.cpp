@@ -134,4 +134,14 @@ std::string no_image_hint(const ImageRoots& roots, const MissingReport& report, 
   return fmt::format("no value names a file there (the first: {}): check the folder level", quote_name(report.missing_images.front()));
 }
 
+std::string empty_root_hint(const MissingReport& report) {
+  if (report.missing_images.empty()) return {};
+  const std::string_view image = report.missing_images.front();
+  const bool coco2017 = image.size() == 16 && image.ends_with(".jpg") &&
+                        std::all_of(image.begin(), image.begin() + 12, [](char c) { return c >= '0' && c <= '9'; });
+  if (coco2017) return "its values are COCO train2017 names: give the COCO folder (--images /path/to/coco/train2017)";
+  if (!coco2014_number(image).empty()) return "its values are COCO-2014 names: give the COCO folder (--images /path/to/coco/train2014)";
+  return {};
+}
+
 }  // namespace lv

@@ -37,4 +37,8 @@ std::string restore_destination(const ImageRoots& roots, const MissingReport& re
 std::string no_image_hint(const ImageRoots& roots, const MissingReport& report, const StoreList& archives,
                           const std::vector<std::string>& archive_names);
 
+// For a record file whose folder holds no image at all: what its values are,
+// when they name a well-known set ("COCO train2017 images: --images .../coco/train2017").
+std::string empty_root_hint(const MissingReport& report);
+
 }  // namespace lv
