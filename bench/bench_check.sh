@@ -96,15 +96,9 @@ for s in ${SETS//,/ }; do
 done
 
 # The data must never land in the repository.
-DATA_DIR=$(realpath -m "$DATA_DIR")
-[[ $DATA_DIR != / && $DATA_DIR/ != "$(realpath "$REPO")"/* ]] || die "--data-dir must be outside the repository"
-mkdir -p "$DATA_DIR"
+use_data_dir --data-dir
 
-if ((BUILD)); then
-  (cd "$REPO" && cmake --preset release >/dev/null && cmake --build --preset release) || die "build failed"
-fi
-[[ -x $BIN ]] || die "no binary at $BIN (build it: cmake --preset release && cmake --build --preset release, or pass --build)"
-BIN=$(cd "$(dirname "$BIN")" && pwd -P)/$(basename "$BIN")
+use_binary
 for tool in sha256sum openssl /usr/bin/time "$PYTHON"; do
   command -v "$tool" >/dev/null || die "$tool not found"
 done
@@ -326,10 +320,9 @@ target() {  # target TEXT VALUE OP LIMIT
 
 # ---- header -----------------------------------------------------------------
 echo "llava-verify check benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')"
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(uname -sr)," \
-  "$(awk '/MemTotal/ { printf "%.0f GB RAM", $2 / 1048576 }' /proc/meminfo)"
-echo "binary:  $BIN (modified $(date -u -r "$BIN" '+%Y-%m-%d %H:%M UTC'); repo $REPO at $(cd "$REPO" && git describe --always --dirty 2>/dev/null || echo '?'))"
-echo "tools:   $(sha256sum --version | head -1); $(openssl version); $PYTHON $("$PYTHON" -c 'import platform; print(platform.python_version())')"
+echo "machine: $(machine_desc)"
+echo "binary:  $(binary_desc)"
+echo "tools:   $(sha256sum --version | head -1); $(openssl version); $(python_desc)"
 echo "data:    $DATA_DIR; warm cache; 1 warm-up + $RUNS timed runs per command, round-robin, median"
 
 has_set large && prepare large "v$GEN_VERSION seed=$SEED large_mb=$LARGE_MB" gen_large

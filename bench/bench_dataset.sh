@@ -90,15 +90,9 @@ while (($#)); do
 done
 ((RUNS >= 1)) || die "--runs must be at least 1"
 
-mkdir -p "$DATA_DIR"
-DATA_DIR=$(cd "$DATA_DIR" && pwd -P)
-[[ $DATA_DIR != / && $DATA_DIR/ != "$(cd "$REPO" && pwd -P)"/* ]] || die "--data must be outside the repository"
+use_data_dir --data
 
-if ((BUILD)); then
-  (cd "$REPO" && cmake --preset release >/dev/null && cmake --build --preset release) || die "build failed"
-fi
-[[ -x $BIN ]] || die "no binary at $BIN (build it: cmake --preset release && cmake --build --preset release, or pass --build)"
-BIN=$(cd "$(dirname "$BIN")" && pwd -P)/$(basename "$BIN")
+use_binary
 for tool in /usr/bin/time "$PYTHON" cp; do
   command -v "$tool" >/dev/null || die "$tool not found"
 done
@@ -111,10 +105,9 @@ STATUS=0
 
 # ---- header -----------------------------------------------------------------
 echo "llava-verify missing/rewrite benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')"
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(uname -sr)," \
-  "$(awk '/MemTotal/ { printf "%.0f GB RAM", $2 / 1048576 }' /proc/meminfo)"
-echo "binary:  $BIN (modified $(date -u -r "$BIN" '+%Y-%m-%d %H:%M UTC'); repo $REPO at $(cd "$REPO" && git describe --always --dirty 2>/dev/null || echo '?'))"
-echo "python:  $PYTHON $("$PYTHON" -c 'import platform; print(platform.python_version())')"
+echo "machine: $(machine_desc)"
+echo "binary:  $(binary_desc)"
+echo "python:  $(python_desc)"
 
 # ---- data -------------------------------------------------------------------
 "$PYTHON" "$REPO/bench/gen_dataset.py" "$DATA_DIR" --records "$RECORDS" --present "$PRESENT" --seed "$SEED" ||
@@ -246,14 +239,7 @@ read -r -a COMMANDS <<<"${COMMANDS[*]}"
 
 echo "runs:    warm cache; $RUNS timed runs per command, round-robin; median time, largest peak RSS"
 echo "before the runs: $(cpu_busy)"
-for ((r = 1; r <= RUNS; r++)); do
-  for c in "${COMMANDS[@]}"; do
-    run_once "$c"
-  done
-done
-for c in "${COMMANDS[@]}"; do
-  MED[$c]=$(echo "${TIMES[$c]% }" | tr -d '*' | median)
-done
+run_rounds
 
 # ---- table --------------------------------------------------------------------
 echo
@@ -268,12 +254,7 @@ for c in "${COMMANDS[@]}"; do
     "$(ratio "${MED[$c]}" "${MED[lv_missing]}")" "${OTHER[$c]}" "$ok"
 done
 echo "(MB = 10^6 bytes; peak RSS from /usr/bin/time -v, KiB × 1024)"
-for c in "${COMMANDS[@]}"; do
-  if [[ -n ${RC[$c]:-} ]]; then
-    echo "  ${LABEL[$c]} exited ${RC[$c]}; its stderr ($OUT/$c.err):"
-    head -5 "$OUT/$c.err" | sed 's/^/    /'
-  fi
-done
+show_failures
 
 # ---- checks -------------------------------------------------------------------
 echo

@@ -131,18 +131,10 @@ for s in ${SETS//,/ }; do
   [[ $s == single || $s == four ]] || die "unknown set '$s' (single, four)"
 done
 
-mkdir -p "$DATA_DIR"
-DATA_DIR=$(cd "$DATA_DIR" && pwd -P)
-[[ $DATA_DIR != / && $DATA_DIR/ != "$(cd "$REPO" && pwd -P)"/* ]] || die "--data must be outside the repository"
-command -v flock >/dev/null || die "flock not found"
-exec 9>"$DATA_DIR/.lock"
-flock -n 9 || die "another bench_fetch.sh is using $DATA_DIR (pass another --data, or wait)"
+use_data_dir --data
+lock_data_dir bench_fetch.sh
 
-if ((BUILD)); then
-  (cd "$REPO" && cmake --preset release >/dev/null && cmake --build --preset release) || die "build failed"
-fi
-[[ -x $BIN ]] || die "no binary at $BIN (build it: cmake --preset release && cmake --build --preset release, or pass --build)"
-BIN=$(cd "$(dirname "$BIN")" && pwd -P)/$(basename "$BIN")
+use_binary
 for tool in /usr/bin/time curl openssl sha256sum sync fincore /usr/bin/python3; do
   command -v "$tool" >/dev/null || die "$tool not found"
 done
@@ -167,10 +159,9 @@ STATUS=0
 
 # ---- header -----------------------------------------------------------------
 echo "llava-verify fetch benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')"
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(uname -sr)," \
-  "$(awk '/MemTotal/ { printf "%.0f GB RAM", $2 / 1048576 }' /proc/meminfo);" \
+echo "machine: $(machine_desc);" \
   "vm.dirty_background_ratio $(cat /proc/sys/vm/dirty_background_ratio), dirty_ratio $(cat /proc/sys/vm/dirty_ratio)"
-echo "binary:  $BIN (modified $(date -u -r "$BIN" '+%Y-%m-%d %H:%M UTC'); repo $REPO at $(cd "$REPO" && git describe --always --dirty 2>/dev/null || echo '?'))"
+echo "binary:  $(binary_desc)"
 echo "tools:   $(curl --version | head -1 | cut -d' ' -f1-5); $("$NGINX_BIN" -v 2>&1 | sed 's/.*: //') (1 worker, sendfile on); $(openssl version | cut -d' ' -f1-2); $(sha256sum --version | head -1)"
 echo "disk:    $OUT on $(df --output=source,fstype "$DATA_DIR" 2>/dev/null | tail -1 | awk '{ print $1 " (" $2 ")" }'), the sources' disk"
 

@@ -88,12 +88,8 @@ done
 ((URLS >= 1)) || die "--urls must be at least 1"
 ((MEM_URLS == 0)) && SKIP_MEM=1
 
-mkdir -p "$DATA_DIR"
-DATA_DIR=$(cd "$DATA_DIR" && pwd -P)
-[[ $DATA_DIR != / && $DATA_DIR/ != "$(cd "$REPO" && pwd -P)"/* ]] || die "--data must be outside the repository"
-command -v flock >/dev/null || die "flock not found"
-exec 9>"$DATA_DIR/.lock"
-flock -n 9 || die "another bench_probe.sh is using $DATA_DIR (pass another --data, or wait)"
+use_data_dir --data
+lock_data_dir bench_probe.sh
 
 for tool in /usr/bin/time curl "$PY"; do
   command -v "$tool" >/dev/null || die "$tool not found"
@@ -145,10 +141,9 @@ STATUS=0
 
 # ---- header -----------------------------------------------------------------
 echo "llava-verify probe benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')"
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(uname -sr)," \
-  "$(awk '/MemTotal/ { printf "%.0f GB RAM", $2 / 1048576 }' /proc/meminfo)"
+echo "machine: $(machine_desc)"
 if ((HAVE_PROBE)); then
-  echo "binary:  $BIN (modified $(date -u -r "$BIN" '+%Y-%m-%d %H:%M UTC'); repo at $(cd "$REPO" && git describe --always --dirty 2>/dev/null || echo '?'))"
+  echo "binary:  $(binary_desc)"
 else
   echo "binary:  n/a ($PROBE_WHY): the probe rows are skipped"
 fi

@@ -141,20 +141,12 @@ NEED_SMALL=0 NEED_BIG=0
 { has_set stored || has_set deflated || has_set extract || { has_set list && ((!BIG)); }; } && NEED_SMALL=1
 { has_set big || { has_set list && ((BIG)); }; } && NEED_BIG=1
 
-mkdir -p "$DATA_DIR"
-DATA_DIR=$(cd "$DATA_DIR" && pwd -P)
-[[ $DATA_DIR != / && $DATA_DIR/ != "$(cd "$REPO" && pwd -P)"/* ]] || die "--data must be outside the repository"
+use_data_dir --data
 # One run at a time per data folder: a second one would regenerate the archives or
 # wipe DATA/out under the first, and both would time each other's load.
-command -v flock >/dev/null || die "flock not found"
-exec 9>"$DATA_DIR/.lock"
-flock -n 9 || die "another bench_zip.sh is using $DATA_DIR (pass another --data, or wait)"
+lock_data_dir bench_zip.sh
 
-if ((BUILD)); then
-  (cd "$REPO" && cmake --preset release >/dev/null && cmake --build --preset release) || die "build failed"
-fi
-[[ -x $BIN ]] || die "no binary at $BIN (build it: cmake --preset release && cmake --build --preset release, or pass --build)"
-BIN=$(cd "$(dirname "$BIN")" && pwd -P)/$(basename "$BIN")
+use_binary
 for tool in /usr/bin/time "$PYTHON" unzip zipinfo diff sync; do
   command -v "$tool" >/dev/null || die "$tool not found"
 done
@@ -165,10 +157,9 @@ STATUS=0
 
 # ---- header -----------------------------------------------------------------
 echo "llava-verify zip/extract benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')"
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(uname -sr)," \
-  "$(awk '/MemTotal/ { printf "%.0f GB RAM", $2 / 1048576 }' /proc/meminfo)"
-echo "binary:  $BIN (modified $(date -u -r "$BIN" '+%Y-%m-%d %H:%M UTC'); repo $REPO at $(cd "$REPO" && git describe --always --dirty 2>/dev/null || echo '?'))"
-echo "tools:   $(unzip -v | head -1 | sed 's/, by .*//') (unzip, zipinfo); $PYTHON $("$PYTHON" -c 'import platform; print(platform.python_version())')"
+echo "machine: $(machine_desc)"
+echo "binary:  $(binary_desc)"
+echo "tools:   $(unzip -v | head -1 | sed 's/, by .*//') (unzip, zipinfo); $(python_desc)"
 
 # ---- data -------------------------------------------------------------------
 FORCE=(); ((REGEN)) && FORCE=(--force)
