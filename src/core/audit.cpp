@@ -143,9 +143,14 @@ Status check_given_paths(const AuditOptions& o) {
 
 // A path given on the command line, relative to DIR when it lies inside it
 // (empty when it does not).
+// The file itself is not resolved: a record file that is a link stays in the
+// folder of the link, as the trainer's --data_path does.
 std::string inside_dir(const std::string& dir, const std::string& path) {
-  char real_dir[PATH_MAX], real_path[PATH_MAX];
-  if (::realpath(dir.c_str(), real_dir) == nullptr || ::realpath(path.c_str(), real_path) == nullptr) return {};
+  char real_dir[PATH_MAX], real_parent[PATH_MAX];
+  const std::size_t slash = path.rfind('/');
+  const std::string parent = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+  if (::realpath(dir.c_str(), real_dir) == nullptr || ::realpath(parent.c_str(), real_parent) == nullptr) return {};
+  const std::string real_path = join_path(real_parent, path.substr(slash == std::string::npos ? 0 : slash + 1));
   const std::string_view d = real_dir, p = real_path;
   if (d == "/") return std::string(p.substr(1));
   if (p.size() > d.size() + 1 && p.starts_with(d) && p[d.size()] == '/') return std::string(p.substr(d.size() + 1));
@@ -265,10 +270,15 @@ class Auditor {
         tasks_.push_back(std::move(t));
       }
     }
+    std::set<std::string> linked;
+    for (const auto& s : tree_.sections) {
+      for (const auto& f : s.linked_records) linked.insert(sub_path(s.path, f));
+    }
     for (const auto& given : o_.records) {
       RecordTask t;
       t.path = given;
       const std::string rel = inside_dir(o_.dir, given);
+      linked.erase(rel);
       if (!rel.empty()) {
         if (seen.contains(rel)) continue;
         t.shown = rel;
@@ -278,6 +288,12 @@ class Auditor {
       }
       seen.insert(t.shown);
       tasks_.push_back(std::move(t));
+    }
+    // Found, not checked: never a silent pass.
+    for (const auto& l : linked) {
+      record_reasons_.push_back(fmt::format("{}: a symbolic link to a record file, not read (an audit reads nothing outside "
+                                            "DIR by itself): give it with --records {} to check it",
+                                            quote_name(l), quote_name(join_path(o_.dir, l))));
     }
   }
 

@@ -31,7 +31,7 @@ bool all_digits(std::string_view s) {
 bool is_manifest_name(std::string_view name) { return name == "manifest.json" || name == "SHA256SUMS"; }
 
 struct Listing {
-  std::vector<std::string> files, folders;
+  std::vector<std::string> files, folders, links;
 };
 
 // Regular files and real folders at the top of `path`; links are not followed.
@@ -52,14 +52,16 @@ Result<Listing> list_folder(const std::string& path) {
     if (type == DT_UNKNOWN) {
       struct stat st{};
       if (::fstatat(fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
-      type = S_ISREG(st.st_mode) ? DT_REG : S_ISDIR(st.st_mode) ? DT_DIR : DT_UNKNOWN;
+      type = S_ISREG(st.st_mode) ? DT_REG : S_ISDIR(st.st_mode) ? DT_DIR : S_ISLNK(st.st_mode) ? DT_LNK : DT_UNKNOWN;
     }
     if (type == DT_REG) out.files.push_back(std::move(name));
     if (type == DT_DIR) out.folders.push_back(std::move(name));
+    if (type == DT_LNK) out.links.push_back(std::move(name));
   }
   ::closedir(d);
   std::sort(out.files.begin(), out.files.end());
   std::sort(out.folders.begin(), out.folders.end());
+  std::sort(out.links.begin(), out.links.end());
   return out;
 }
 
@@ -96,14 +98,24 @@ bool first_object_has_record_key(std::string_view s, std::size_t i) {
 
 }  // namespace
 
+bool is_metadata_name(std::string_view name) {
+  return name == "metadata.json" || name == "blip_laion_cc_sbu_558k_meta.json";
+}
+
+namespace {
+
+// A .json or .jsonl file of `folder`, not metadata nor a manifest, whose first bytes are records.
+bool holds_records(const std::string& folder, const std::string& name) {
+  return (name.ends_with(".json") || name.ends_with(".jsonl")) && !is_metadata_name(name) && !is_manifest_name(name) &&
+         sniff_record_file(join_path(folder, name));
+}
+
+}  // namespace
+
 std::string sub_path(std::string_view section, std::string_view name) {
   if (section.empty() || section == ".") return std::string(name);
   if (name.empty() || name == ".") return std::string(section);
   return fmt::format("{}/{}", section, name);
-}
-
-bool is_metadata_name(std::string_view name) {
-  return name == "metadata.json" || name == "blip_laion_cc_sbu_558k_meta.json";
 }
 
 bool sniff_record_file(const std::string& path) {
@@ -153,12 +165,13 @@ Result<AuditTree> discover_audit_tree(const std::string& dir) {
       section.path = rel;
       for (const auto& f : listed->files) {
         if (f.ends_with(".zip")) section.archives.push_back(f);
-        if ((f.ends_with(".json") || f.ends_with(".jsonl")) && !is_metadata_name(f) && !is_manifest_name(f) &&
-            sniff_record_file(join_path(path, f))) {
-          section.record_files.push_back(f);
-        }
+        if (holds_records(path, f)) section.record_files.push_back(f);
       }
-      const bool checkable = !section.record_files.empty() || !section.archives.empty() ||
+      // A link is not followed; one whose first bytes are records is reported.
+      for (const auto& f : listed->links) {
+        if (holds_records(path, f)) section.linked_records.push_back(f);
+      }
+      const bool checkable = !section.record_files.empty() || !section.linked_records.empty() || !section.archives.empty() ||
                              std::any_of(listed->files.begin(), listed->files.end(), [](const std::string& f) {
                                return is_metadata_name(f) || is_manifest_name(f);
                              });

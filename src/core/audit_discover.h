@@ -20,6 +20,7 @@ struct AuditSection {
   std::vector<std::string> folders;      // sub-folders (not hidden, not links), sorted
   std::vector<std::string> record_files; // of `files`: LLaVA record files, by content
   std::vector<std::string> archives;     // of `files`: *.zip
+  std::vector<std::string> linked_records;  // symbolic links to record files: not read, reported
 };
 
 struct AuditTree {
