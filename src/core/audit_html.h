@@ -1,6 +1,6 @@
 // report.html of `audit`: one self-contained HTML5 page (inline CSS and JS, no
 // network) that embeds report.json and renders it in the browser: the verdict,
-// summary cards, present/missing bars per record file and shard folder, the
+// summary cards, present/missing bars per record file and per folder, the
 // file checks, the archive findings and a searchable table of missing images.
 #pragma once
 
