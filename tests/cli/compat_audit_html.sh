@@ -15,10 +15,19 @@
 #      ones in the file, and in the rendered DOM none but the http(s) links of
 #      the missing table; its CSP is default-src 'none'; and Chromium's net log
 #      has no request made by the page (the browser's own are refused by DNS).
+#  (d) at 1280x900 and at 390x844 (a phone: mobile emulation over the
+#      DevTools pipe), the page does not scroll sideways (scrollWidth <=
+#      innerWidth), even with 450-character restore commands and 80-character
+#      ids and image names: a restore command is in a wrapped <pre> under the
+#      record files, named after its record file, never in a <td>; ids and
+#      image names break only after '/' and '_'; the record file column keeps
+#      its width; the folder bars are "Images per folder"; a record file's
+#      roots, hint and invalid_detail are shown.
 # Also: the same folder twice gives the same report.html bytes, and the JSON
 # embedded in it is report.json; with --probe-report, the probe section shows
 # each class's count and share (and is hidden without one).
 # Usage: compat_audit_html.sh /path/to/llava-verify
+# AUDIT_HTML_SCREENSHOTS=DIR keeps screenshots of (d) in DIR (NAME-WIDTH-N.png).
 set -u
 LV=$(realpath "$1")
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -93,6 +102,45 @@ json.dump(records, open(os.path.join(out, "chat.json"), "w"), ensure_ascii=False
 json.dump(meta, open(os.path.join(out, "metadata.json"), "w"), ensure_ascii=False, indent=1)
 for name in ("img0.jpg", "00001/img1.jpg"):
     open(os.path.join(out, "images", name), "wb").write(b"\xff\xd8\xff\xe0 not really a jpeg \xff\xd9")
+PYEOF
+}
+
+# The long names: a release folder whose paths, record ids and image names are
+# 80-odd characters of words joined by '_' and '/', its missing images in an
+# archive beside it (a restore command of some 450 characters), a record with
+# an invalid value, and a section whose images sit one folder too deep (a hint).
+make_long() {
+  "$PY" - "$1" <<'PYEOF'
+import json, os, sys, zipfile
+out = sys.argv[1]
+data = b"\xff\xd8\xff\xe0 not really a jpeg \xff\xd9"
+def write(path):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    open(path, "wb").write(data)
+records, missing = [], []
+for i in range(24):
+    top = ("coco", "gqa", "ocr_vqa", "textvqa")[i % 4]
+    image = f"{top}/train2017_shard_{i:06d}/part_b_object_detection/caption_record_{i:09d}_view_{i % 3}.jpg"
+    records.append({"id": f"{top}_train2017_shard_{i:06d}_part_b_object_detection_caption_record_identifier_{i:09d}",
+                    "image": image, "conversations": [{"from": "human", "value": "<image>\nDescribe."}, {"from": "gpt", "value": "ok"}]})
+    if i % 3 == 0:
+        missing.append(image)
+    else:
+        write(os.path.join(out, image))
+records.append({"id": "the_record_whose_image_is_outside_the_release_folder", "image": "../outside_of_the_release_folder.jpg",
+                "conversations": []})
+json.dump(records, open(os.path.join(out, "llava_v1_5_mix665k_subset_with_long_names.json"), "w"), indent=1)
+with zipfile.ZipFile(os.path.join(out, "images_for_the_missing_records_of_the_subset.zip"), "w") as z:
+    for name in missing:
+        z.writestr(name, data)
+deep = os.path.join(out, "LLaVA_Pretrain_like_subset_with_a_long_folder_name")
+os.makedirs(deep)
+pretrain = []
+for i in range(4):
+    image = f"{i // 2:05d}/blip_laion_cc_sbu_pretraining_image_with_a_long_name_{i:09d}.jpg"
+    pretrain.append({"id": f"{i:09d}", "image": image, "conversations": []})
+    write(os.path.join(deep, "one_folder_level_too_deep", image))
+json.dump(pretrain, open(os.path.join(deep, "blip_laion_cc_sbu_558k_subset.json"), "w"), indent=1)
 PYEOF
 }
 
@@ -279,7 +327,9 @@ def check_dom(tag, dom_path, log_path, net_path, q):
                                                     for n in box.walk() if n.tag == "g" and "data-folder" in n.attrs]
     want = {r["path"]: [(d["folder"], js_text(d["present"]), js_text(d["missing"])) for d in r["folders"]]
             for r in report.get("record_files", []) if r.get("folders")}
-    check(f"{tag}: bars per shard folder", got == want, f"page {list(got.items())[:1]}, report.json {list(want.items())[:1]}")
+    check(f"{tag}: bars per folder", got == want, f"page {list(got.items())[:1]}, report.json {list(want.items())[:1]}")
+    title = next((n.text() for n in dom.by_id("folders-section").children if isinstance(n, Node) and n.tag == "h2"), None)
+    check(f"{tag}: the folder bars are 'Images per folder'", title == "Images per folder", repr(title))
     rows = [{td.attrs["data-col"]: td.text() for td in tr.children if isinstance(td, Node)}
             for tr in dom.by_id("files").walk() if tr.tag == "tr" and tr.parent.tag == "tbody"]
     want = [{"path": f["path"], "status": f["status"], "size": js_text(f["size"])} for f in report.get("files", [])]
@@ -313,8 +363,8 @@ def check_dom(tag, dom_path, log_path, net_path, q):
     tbody = dom.by_id("missing-rows")
     trs = [tr for tr in tbody.children if isinstance(tr, Node)] if tbody is not None else []
     check(f"{tag}: {len(expect)} missing rows", len(trs) == len(expect), f"{len(trs)} rows on the page")
-    stray = [n.tag for tr in trs for n in tr.walk() if n.tag not in ("td", "a")]
-    check(f"{tag}: missing rows hold only text and links", not stray, f"elements {sorted(set(stray))[:5]}")
+    stray = [n.tag for tr in trs for n in tr.walk() if n.tag not in ("td", "a", "wbr")]
+    check(f"{tag}: missing rows hold only text, links and <wbr>", not stray, f"elements {sorted(set(stray))[:5]}")
     multi = len({m.get("record_file") for m in missing}) > 1
     cols = (["record_file"] if multi else []) + ["index", "id", "image", "url", "caption"]
     wrong = []
@@ -380,6 +430,210 @@ PYEOF
   fi
 }
 
+# check_layout NAME...: the pages of these cases at a laptop's and a phone's
+# width, in one Chromium driven over --remote-debugging-pipe (at most 60 s).
+check_layout() {
+  local args=() name code start=$SECONDS
+  for name in "$@"; do
+    args+=("$name" "$("$PY" -c 'import pathlib, sys; print(pathlib.Path(sys.argv[1]).resolve().as_uri())' "$S/$name-out/report.html")"
+           "$S/$name-out/report.json")
+  done
+  mkdir -p "$S/home"
+  HOME="$S/home" XDG_CONFIG_HOME="$S/home/.config" XDG_CACHE_HOME="$S/home/.cache" \
+    timeout -k 5 60 "$PY" - "$BROWSER" "$S" "${AUDIT_HTML_SCREENSHOTS:-}" "${args[@]}" >"$S/layout.out" 2>"$S/layout.err" <<'PYEOF' &
+import base64, json, os, select, subprocess, sys, time
+browser, scratch, shots = sys.argv[1:4]
+pages = [sys.argv[i:i + 3] for i in range(4, len(sys.argv), 3)]
+SIZES = ((1280, 900), (390, 844))
+
+# The DevTools protocol over a pipe: the browser reads fd 3 and writes fd 4,
+# one JSON message per NUL-terminated chunk.
+to_browser, browser_in = os.pipe()[::-1]
+browser_out, from_browser = os.pipe()[::-1]
+def fds():
+    a, b = os.dup(browser_in), os.dup(browser_out)
+    os.dup2(a, 3)
+    os.dup2(b, 4)
+proc = subprocess.Popen([browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                         f"--user-data-dir={scratch}/profile-layout", "--no-first-run", "--no-default-browser-check",
+                         "--disable-extensions", "--disable-background-networking", "--disable-component-update",
+                         "--disable-sync", "--disable-default-apps", "--host-resolver-rules=MAP * ~NOTFOUND",
+                         "--hide-scrollbars", "--remote-debugging-pipe", "about:blank"],
+                        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=open(f"{scratch}/layout.log", "w"),
+                        preexec_fn=fds, close_fds=False)
+os.close(browser_in)
+os.close(browser_out)
+pending, events, next_id = b"", [], 0
+def receive(deadline):
+    global pending
+    while b"\0" not in pending:
+        if not select.select([from_browser], [], [], max(0, deadline - time.time()))[0]:
+            raise TimeoutError("no answer from the browser")
+        chunk = os.read(from_browser, 1 << 20)
+        if not chunk:
+            raise EOFError("the browser closed the pipe")
+        pending += chunk
+    message, pending = pending.split(b"\0", 1)
+    return json.loads(message)
+def call(method, params=None, session=None, timeout=20):
+    global next_id
+    next_id += 1
+    message = {"id": next_id, "method": method, "params": params or {}}
+    if session:
+        message["sessionId"] = session
+    os.write(to_browser, json.dumps(message).encode() + b"\0")
+    deadline = time.time() + timeout
+    while True:
+        answer = receive(deadline)
+        if answer.get("id") == next_id:
+            if "error" in answer:
+                raise RuntimeError(f"{method}: {answer['error']}")
+            return answer["result"]
+        events.append(answer)
+def wait_for(method, session, timeout=20):
+    deadline = time.time() + timeout
+    while True:
+        for i, e in enumerate(events):
+            if e.get("method") == method and e.get("sessionId") == session:
+                return events.pop(i)
+        events.append(receive(deadline))
+def evaluate(expression, session):
+    answer = call("Runtime.evaluate", {"expression": expression, "returnByValue": True}, session)
+    if "exceptionDetails" in answer:
+        raise RuntimeError(answer["exceptionDetails"].get("exception", {}).get("description", "exception"))
+    return answer["result"].get("value")
+
+# What the page shows, measured in it (restores: the commands to look for in <td>s).
+MEASURE = r"""(function (restores) {
+  var d = document.documentElement, W = window.innerWidth;
+  function all(q, root) { return Array.prototype.slice.call((root || document).querySelectorAll(q)); }
+  function one(q, root) { var e = (root || document).querySelector(q); return e ? e.textContent : null; }
+  var out = { rendered: document.body.getAttribute('data-rendered'), errors: document.body.getAttribute('data-errors'),
+              scrollWidth: d.scrollWidth, clientWidth: d.clientWidth, innerWidth: W };
+  out.past = all('body *').filter(function (e) {
+    return e.getBoundingClientRect().right > W + 0.5 && !e.closest('.wide, .scroll');
+  }).slice(0, 5).map(function (e) { return e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (e.className && e.className.baseVal === undefined ? '.' + e.className : ''); });
+  out.folderTitle = one('#folders-section h2');
+  out.folderLabels = all('#chart-folders svg').map(function (s) { return s.getAttribute('aria-label'); });
+  out.notes = all('#record-notes > div').map(function (n) {
+    return { file: n.getAttribute('data-record-file'), title: one('h3', n), roots: one('p.roots', n), hint: one('p.hint', n),
+             invalid: one('p.invalid', n), restores: all('.restore', n).map(function (e) {
+               var cs = getComputedStyle(e);
+               return { tag: e.tagName.toLowerCase(), text: e.textContent, inTd: !!e.closest('td'), whiteSpace: cs.whiteSpace,
+                        right: e.getBoundingClientRect().right };
+             }) };
+  });
+  var tds = all('td');
+  out.restoreInTd = restores.filter(function (r) { return tds.some(function (td) { return td.textContent.indexOf(r) >= 0; }); });
+  out.recordFileWidths = all('#record-files td[data-col="path"]').map(function (td) { return td.getBoundingClientRect().width; });
+  var cells = all('#missing-rows td[data-col="id"], #missing-rows td[data-col="image"]').slice(0, 200);
+  out.cells = cells.length;
+  out.anywhere = cells.filter(function (td) { return getComputedStyle(td).overflowWrap === 'anywhere'; }).length;
+  out.split = [];
+  out.wrapped = 0;
+  cells.forEach(function (td) {
+    var tops = {};
+    Array.prototype.forEach.call(td.childNodes, function (n) {
+      if (n.nodeType !== 3) return;
+      var r = document.createRange();
+      r.selectNodeContents(n);
+      var rects = r.getClientRects();
+      if (rects.length) tops[Math.round(rects[0].top)] = 1;
+      if (rects.length > 1 && /^[^\s-]+$/.test(n.data)) out.split.push(n.data);
+    });
+    if (Object.keys(tops).length > 1) out.wrapped++;
+  });
+  return out;
+})(%s)"""
+
+results = []
+def check(name, ok, detail=""):
+    results.append(("PASS " if ok else "FAIL ") + name + ("" if ok else ": " + detail))
+try:
+    target = call("Target.createTarget", {"url": "about:blank"})["targetId"]
+    session = call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
+    call("Page.enable", {}, session)
+    for name, url, report_path in pages:
+        report = json.load(open(report_path, encoding="utf-8"))
+        files = report.get("record_files", [])
+        restores = [f["restore"] for f in files if f.get("restore")]
+        for w, h in SIZES:
+            tag = f"{name} at {w}x{h}"
+            call("Page.navigate", {"url": "about:blank"}, session)  # not laid out again at the new size
+            wait_for("Page.loadEventFired", session)
+            call("Emulation.setDeviceMetricsOverride", {"width": w, "height": h, "deviceScaleFactor": 1, "mobile": w < 600}, session)
+            call("Page.navigate", {"url": url}, session)
+            wait_for("Page.loadEventFired", session)
+            m = evaluate(MEASURE % json.dumps(restores), session)
+            check(f"{tag}: rendered without error", m["rendered"] == "ok" and m["errors"] == "0", f"{m['rendered']}, {m['errors']} errors")
+            check(f"{tag}: innerWidth is {w}", m["innerWidth"] == w, str(m["innerWidth"]))
+            check(f"{tag}: no sideways scrolling", m["scrollWidth"] <= min(m["innerWidth"], m["clientWidth"]),
+                  f"scrollWidth {m['scrollWidth']}, innerWidth {m['innerWidth']}, past the edge: {m['past']}")
+            with_folders = [f for f in files if f.get("folders")]
+            if with_folders:
+                check(f"{tag}: 'Images per folder'", m["folderTitle"] == "Images per folder", repr(m["folderTitle"]))
+                want = ["present and missing images per folder of " + f["path"] for f in with_folders]
+                check(f"{tag}: the folder charts' labels", m["folderLabels"] == want, f"{m['folderLabels']!r}")
+            notes = {n["file"]: n for n in m["notes"]}
+            for f in files:
+                n, path = notes.get(f["path"]), f["path"]
+                roots = [r for r in f.get("roots", []) if r]
+                if f.get("restore"):
+                    cmds = n["restores"] if n else []
+                    check(f"{tag}: {path}: its restore command in a <pre> under the table",
+                          n is not None and n["title"] == path and [(c["tag"], c["text"]) for c in cmds] == [("pre", f["restore"])],
+                          f"{n!r}")
+                    check(f"{tag}: {path}: the restore command wraps, within the page",
+                          all(not c["inTd"] and c["whiteSpace"] == "pre-wrap" and c["right"] <= w for c in cmds), f"{cmds!r}")
+                if roots:
+                    want = "checked against: " + ", ".join(roots)
+                    check(f"{tag}: {path}: the image folders", n is not None and n["roots"] == want, f"{n and n['roots']!r}, want {want!r}")
+                if f.get("hint"):
+                    check(f"{tag}: {path}: the hint", n is not None and n["hint"] == "no image found: " + f["hint"], f"{n and n['hint']!r}")
+                if f.get("invalid_detail"):
+                    check(f"{tag}: {path}: the invalid value", n is not None and n["invalid"] == "first invalid image value: " + f["invalid_detail"],
+                          f"{n and n['invalid']!r}")
+            check(f"{tag}: no restore command in a table cell", not m["restoreInTd"], f"{m['restoreInTd'][:1]!r}")
+            check(f"{tag}: the record file column keeps its width", all(x >= 100 for x in m["recordFileWidths"]), f"{m['recordFileWidths']}")
+            check(f"{tag}: ids and image names break after '/' and '_' only", not m["split"] and not m["anywhere"],
+                  f"{m['anywhere']} cells with overflow-wrap:anywhere; pieces broken: {m['split'][:3]}")
+            if name == "long":
+                check(f"{tag}: the long ids and image names wrap", m["wrapped"] > 0, f"{m['wrapped']} of {m['cells']} cells on two lines or more")
+            if shots:
+                height = evaluate("document.documentElement.scrollHeight", session)
+                for k, y in enumerate(range(0, min(height, 6 * h), h)):  # the first six screens, scrolled to
+                    evaluate(f"window.scrollTo(0, {y})", session)
+                    png = call("Page.captureScreenshot", {"format": "png"}, session)["data"]
+                    open(os.path.join(shots, f"{name}-{w}-{k}.png"), "wb").write(base64.b64decode(png))
+    try:
+        call("Browser.close", timeout=5)
+    except (OSError, RuntimeError, TimeoutError, EOFError):
+        pass
+except (OSError, RuntimeError, TimeoutError, EOFError, ValueError, KeyError) as e:
+    check("the layout run", False, f"{type(e).__name__}: {e}")
+finally:
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+print("\n".join(results))
+PYEOF
+  browser_pgid=$!
+  wait "$browser_pgid"
+  code=$?
+  kill -KILL -- "-$browser_pgid" 2>/dev/null
+  browser_pgid=""
+  echo "layout: chromium run took $((SECONDS - start)) s"
+  if [ "$code" -ne 0 ]; then
+    fail "layout: the run exited $code (124: timed out)"
+    tail -n 5 "$S/layout.err" | sed 's/^/    /'
+  fi
+  passed=$((passed + $(grep -c '^PASS ' "$S/layout.out")))
+  failed=$((failed + $(grep -c '^FAIL ' "$S/layout.out")))
+  grep '^FAIL ' "$S/layout.out" | sed 's/^FAIL /FAIL: layout: /'
+  grep -q '^[PF][AI][SI][SL] ' "$S/layout.out" || fail "layout: the checker printed nothing"
+}
+
 check_case sample "$SAMPLE"
 # A probe report (as `probe --json` writes it) beside the sample: its summary gets a section.
 cat >"$S/probe.json" <<'JSON'
@@ -393,4 +647,11 @@ check_case probe "$SAMPLE" 0 --probe-report "$S/probe.json"
 mkdir -p "$S/release<i>&é"
 make_tricky "$S/release<i>&é"
 check_case tricky "$S/release<i>&é" 5001
+# The long names: in a folder whose path makes the restore command long.
+LONG="$S/a_release_folder_with_a_rather_long_name_for_the_restore_command/playground_data_subset"
+mkdir -p "$LONG"
+make_long "$LONG"
+check_case long "$LONG"
+[ -n "${AUDIT_HTML_SCREENSHOTS:-}" ] && mkdir -p "$AUDIT_HTML_SCREENSHOTS"
+check_layout sample tricky long
 summary
