@@ -245,7 +245,8 @@ class Auditor {
       }
     }
     // Names that would leave their folder (absolute, '..') are not read: reported instead.
-    for (auto& [m, section] : manifests_) {
+    for (auto& placed : manifests_) {
+      Manifest& m = placed.manifest;  // a name, not a binding: lambdas capture it in C++20 with clang 14 too
       std::erase_if(m.entries, [&](const ManifestEntry& e) {
         std::string problem = image_path_problem(e.path);
         if (problem.empty()) return false;
