@@ -49,6 +49,7 @@ int run_audit(const AuditCommandOptions& o) {
   options.max_missing_fraction = o.max_missing_fraction;
   options.allow_unknown_hashes = o.allow_unknown_hashes;
   options.allow_absolute = o.allow_absolute;
+  options.deep = o.deep;
   options.require = o.require;
   options.probe_report = o.probe_report;
   options.jobs = o.jobs ? o.jobs : default_jobs();
@@ -93,8 +94,10 @@ int run_audit(const AuditCommandOptions& o) {
     if (s.distinct_images == 0 && s.invalid > 0) {
       text += fmt::format(", no image checked: every 'image' value is invalid ({})\n", rec.invalid_detail);
     } else {
-      text += fmt::format(", {} distinct images, {} present, {} missing ({:.2f}%)\n", s.distinct_images, s.present,
+      text += fmt::format(", {} distinct images, {} present, {} missing ({:.2f}%", s.distinct_images, s.present,
                           s.missing + s.empty + s.corrupt, s.missing_fraction() * 100);
+      if (s.empty + s.corrupt > 0) text += fmt::format(": {} absent, {} empty, {} corrupt", s.missing, s.empty, s.corrupt);
+      text += ")\n";
     }
     text += fmt::format("  image folder: {}\n", describe_roots(rec, quote_name));
     // Per top-level folder of the values (coco, gqa, ...), when they are few:

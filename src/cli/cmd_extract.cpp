@@ -15,7 +15,8 @@
 namespace lv::cli {
 namespace {
 
-// The images the record file names that the folder lacks (missing, empty or corrupt).
+// The images the record file names that the folder lacks: missing, empty, or
+// (with --deep) whose structure is damaged.
 Result<std::vector<std::string>> images_lacking(const ExtractCommandOptions& o, unsigned jobs) {
   const std::string& folder = o.images.empty() ? o.dest : o.images;
   if (auto made = make_directories(folder); !made) return made.error();
@@ -25,6 +26,7 @@ Result<std::vector<std::string>> images_lacking(const ExtractCommandOptions& o, 
   stores.push_back(std::move(store.value()));
   MissingOptions options;
   options.jobs = jobs;
+  options.deep = o.deep;
   auto report = find_missing(o.records, [&](bool) -> Result<const StoreList*> { return &stores; }, nullptr, options);
   if (!report) return report.error();
   return std::move(report->missing_images);

@@ -76,6 +76,7 @@ struct ExtractCommandOptions {
   std::string records;  // with --only-missing
   std::string images;   // with --only-missing (default: --dest)
   bool only_missing = false;
+  bool deep = false;    // with --only-missing: images whose structure is damaged count as missing
   bool overwrite = false;
   bool allow_symlinks = false;
   std::uint64_t max_total_bytes = 0;
@@ -148,6 +149,7 @@ struct AuditCommandOptions {
   std::optional<double> max_missing_fraction;
   bool allow_unknown_hashes = false;
   bool allow_absolute = false;
+  bool deep = false;
   bool timestamps = false;
   unsigned jobs = 0;
 };

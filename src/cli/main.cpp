@@ -82,7 +82,8 @@ void add_missing(CLI::App& app, MissingCommandOptions& o, double& max_fraction) 
   cmd->add_option("--list", o.list, "Write the missing image names, one per line")->type_name("FILE");
   cmd->add_option("--max-missing-fraction", max_fraction, "Exit 1 only when more than F of the images are missing")
       ->type_name("F")->check(CLI::Range(0.0, 1.0));
-  cmd->add_flag("--deep", o.deep, "Also check image signatures and JPEG end markers (folder stores)");
+  cmd->add_flag("--deep", o.deep, "Also walk each image's structure (JPEG markers to the end, PNG chunks, GIF blocks, WebP "
+                "and BMP sizes; folder stores): truncated and non-image files are corrupt");
   cmd->add_flag("--allow-absolute", o.allow_absolute, "Check absolute image paths where they point");
   cmd->add_flag("--row-keys", o.row_keys, "img2dataset: map GCC_train_N to key N (unproven; see the warning)");
   cmd->add_flag("--no-size-check", o.no_size_check,
@@ -150,6 +151,8 @@ void add_extract(CLI::App& app, ExtractCommandOptions& o) {
   cmd->add_flag("--only-missing", o.only_missing,
                 "Extract only the images that --records names and the --images folder lacks");
   cmd->add_option("--records", o.records, "The record file for --only-missing")->type_name("RECORDS");
+  cmd->add_flag("--deep", o.deep, "With --only-missing: also replace images whose structure is damaged (as missing --deep "
+                "finds them); a file that matches its entry is never replaced");
   cmd->add_option("--images", o.images, "The image folder for --only-missing (default: --dest)")->type_name("DIR");
   cmd->add_flag("--overwrite", o.overwrite, "Replace files that differ from the entry");
   cmd->add_flag("--allow-symlinks", o.allow_symlinks, "Create symbolic link entries whose target stays inside DEST");
@@ -262,6 +265,8 @@ void add_audit(CLI::App& app, AuditCommandOptions& o, double& max_fraction) {
       ->type_name("F")->check(CLI::Range(0.0, 1.0));
   cmd->add_flag("--allow-unknown-hashes", o.allow_unknown_hashes, "Pass files that have no published hash");
   cmd->add_flag("--allow-absolute", o.allow_absolute, "Check absolute 'image' values where they point");
+  cmd->add_flag("--deep", o.deep, "Also walk each image's structure (JPEG markers to the end, PNG chunks, GIF blocks, WebP and "
+                "BMP sizes): truncated and non-image files are corrupt");
   cmd->add_option("--require", o.require, "Fail unless PATH (relative to DIR) exists (repeatable)")->type_name("PATH")->allow_extra_args(false);
   cmd->add_option("--report-dir", o.report_dir, "Write report.json, report.md, junit.xml, missing-images.csv and report.html")
       ->type_name("OUT");

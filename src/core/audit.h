@@ -27,6 +27,7 @@ struct AuditOptions {
   std::optional<double> max_missing_fraction;  // default: any unusable image fails
   bool allow_unknown_hashes = false;
   bool allow_absolute = false;         // check absolute `image` values where they point
+  bool deep = false;                   // walk each present image's structure (image_check.h)
   std::vector<std::string> require;    // paths (relative to DIR) that must be present
   std::string probe_report;            // a `probe --json` report to include
   unsigned jobs = 1;

@@ -168,6 +168,7 @@ void RecordAudit::check_record_file(const RecordTask& t, RootSlot& slot, double 
   MissingOptions mo;
   mo.jobs = o_.jobs;
   mo.allow_absolute = o_.allow_absolute;
+  mo.deep = o_.deep;
   auto found = find_missing(t.path, stores_ready, rec.meta.empty() ? nullptr : &meta, mo);
   slot.ready.wait();
   if (!usable()) {
@@ -245,8 +246,9 @@ void RecordAudit::judge_records(AuditRecords& rec, const std::string& records_pa
     if (o_.images.empty()) dest = restore_destination(roots, found);
     const auto best = static_cast<std::size_t>(std::max_element(per_archive.begin(), per_archive.end()) - per_archive.begin());
     if (!dest.empty()) {
-      rec.restore = fmt::format("llava-verify extract {} --dest {} --records {} --only-missing",
-                                quote_name(slot.archive_names[best]), quote_name(dest), quote_name(records_path));
+      rec.restore = fmt::format("llava-verify extract {} --dest {} --records {} --only-missing{}",
+                                quote_name(slot.archive_names[best]), quote_name(dest), quote_name(records_path),
+                                s.corrupt > 0 ? " --deep" : "");
     }
   }
 }

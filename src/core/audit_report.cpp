@@ -316,6 +316,8 @@ std::string render_audit_json(const AuditReport& r, const AuditReportInfo& info)
       w.key("image"); w.value(m.image);
       w.key("url"); w.value(m.url);
       w.key("caption"); w.value(m.caption);
+      w.key("state"); w.value(image_state_name(m.state));
+      w.key("detail"); w.value(m.detail);
       w.end_object();
     }
   }

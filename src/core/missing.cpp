@@ -18,6 +18,7 @@
 #include "core/flat_map.h"
 #include "core/fs.h"
 #include "core/huge_alloc.h"
+#include "core/image_check.h"
 #include "core/records.h"
 
 namespace lv {
@@ -66,36 +67,7 @@ Result<MetaIndex> load_meta(const std::string& path) {
   return index;
 }
 
-std::string image_content_problem(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-  if (fd < 0) return error_text(errno);
-  unsigned char head[12] = {};
-  unsigned char tail[64] = {};
-  struct stat st{};
-  ssize_t h = -1, t = -1;
-  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
-    h = ::pread(fd, head, sizeof head, 0);
-    off_t tail_at = st.st_size > static_cast<off_t>(sizeof tail) ? st.st_size - static_cast<off_t>(sizeof tail) : 0;
-    t = ::pread(fd, tail, sizeof tail, tail_at);
-  }
-  ::close(fd);
-  if (h < 0 || t < 0) return "could not be read";
-  auto starts = [&](const char* sig, std::size_t n, std::size_t at = 0) {
-    return static_cast<std::size_t>(h) >= at + n && std::memcmp(head + at, sig, n) == 0;
-  };
-  if (starts("\xFF\xD8\xFF", 3)) {
-    // The end-of-image marker, allowing for a little padding after it.
-    for (ssize_t i = t - 2; i >= 0; --i) {
-      if (tail[i] == 0xFF && tail[i + 1] == 0xD9) return {};
-    }
-    return "JPEG without its end marker (truncated?)";
-  }
-  if (starts("\x89PNG\r\n\x1A\n", 8) || starts("GIF87a", 6) || starts("GIF89a", 6) ||
-      (starts("RIFF", 4) && starts("WEBP", 4, 8))) {
-    return {};
-  }
-  return "not a JPEG, PNG, WebP or GIF file";
-}
+std::string image_content_problem(const std::string& path) { return image_structure_problem(path); }
 
 namespace {
 

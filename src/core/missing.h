@@ -95,9 +95,9 @@ using StoresReady = std::function<Result<const StoreList*>(bool wait)>;
 Result<MissingReport> find_missing(const std::string& records_path, const StoresReady& stores, const MetaIndex* meta,
                                    const MissingOptions& options);
 
-// What the first and last bytes of an image file say: empty when it looks
-// sound, else why not ("not a JPEG, PNG, WebP or GIF file", "JPEG without its
-// end marker (truncated?)").
+// --deep: why the file is not a whole image, empty when it is (image_check.h:
+// "an HTML page", "JPEG ends at byte 372 inside the scan that starts at byte 359
+// (truncated)").
 std::string image_content_problem(const std::string& path);
 
 }  // namespace lv
