@@ -153,6 +153,28 @@ def http(out):
           "ftp://host/\n://nohost\nhttps:///path\n")
 
 
+def images(out):
+    """Tiny images of each format --deep walks (Pillow, Debian python3-pil), whole and cut."""
+    from PIL import Image
+    t = "image_check"
+    im = Image.new("RGB", (8, 6))
+    im.putdata([((x * 37) % 256, (y * 53) % 256, (x * y * 11) % 256) for y in range(6) for x in range(8)])
+    made = {}
+    for name, fmt, kw in [("baseline.jpg", "JPEG", {"quality": 80}),
+                          ("progressive.jpg", "JPEG", {"quality": 80, "progressive": True}),
+                          ("rgb.png", "PNG", {}), ("interlaced.png", "PNG", {"interlace": 1}),
+                          ("palette.gif", "GIF", {}), ("lossy.webp", "WEBP", {"quality": 50}),
+                          ("lossless.webp", "WEBP", {"lossless": True}), ("rgb.bmp", "BMP", {})]:
+        buf = io.BytesIO()
+        im.save(buf, fmt, **kw)
+        made[name] = buf.getvalue()
+    for name, data in made.items():
+        write(out, t, name, data)
+        write(out, t, "cut_" + name, data[: len(data) * 2 // 3])
+    write(out, t, "padded.jpg", made["baseline.jpg"] + b"\0" * 32 + b"\xff" * 32)
+    write(out, t, "page.html", b"<!DOCTYPE html><html><body>404</body></html>\n")
+
+
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "corpus")
     manifests_text(out)
@@ -162,6 +184,7 @@ def main():
     records(out, "rewrite")
     zips(out)
     http(out)
+    images(out)
 
 
 if __name__ == "__main__":
