@@ -235,14 +235,23 @@ std::string check_png(Source& s) {
   }
 }
 
-// Sub-blocks from pos to their terminator; the position after it, or 0 at the end of the file.
-std::uint64_t skip_sub_blocks(Source& s, std::uint64_t pos) {
+// Sub-blocks from pos to their terminator; the position after it, or 0 when
+// the file ends first. `at_boundary` says whether it ended between two
+// sub-blocks (rather than inside one).
+std::uint64_t skip_sub_blocks(Source& s, std::uint64_t pos, bool* at_boundary = nullptr) {
   for (;;) {
     std::uint8_t n = 0;
-    if (!s.byte(pos, n)) return 0;
+    if (!s.byte(pos, n)) {
+      if (at_boundary != nullptr) *at_boundary = pos == s.size();
+      return 0;
+    }
     ++pos;
     if (n == 0) return pos;
     pos += n;
+    if (pos > s.size()) {
+      if (at_boundary != nullptr) *at_boundary = false;
+      return 0;
+    }
   }
 }
 
@@ -263,7 +272,11 @@ std::string check_gif(Source& s) {
       std::uint8_t image_flags = 0;
       if (!s.byte(pos + 9, image_flags)) return truncated("GIF", fmt::format("inside the image descriptor at byte {}", pos), s.size());
       const std::uint64_t data = pos + 10 + ((image_flags & 0x80) ? 3u * (2u << (image_flags & 7)) : 0u) + 1;
-      if (skip_sub_blocks(s, data) == 0) return truncated("GIF", fmt::format("inside the image data that starts at byte {}", pos), s.size());
+      // The data's sub-blocks whole, only their terminator missing: PIL decodes it.
+      bool at_boundary = false;
+      if (skip_sub_blocks(s, data, &at_boundary) == 0 && !at_boundary) {
+        return truncated("GIF", fmt::format("inside the image data that starts at byte {}", pos), s.size());
+      }
       return {};
     } else {
       ++pos;  // PIL skips bytes it does not know

@@ -89,6 +89,7 @@ TEST_CASE("GIF: blocks to the end of the first image; WebP and BMP sizes") {
   const std::string g = gif();
   CHECK(image_structure_problem_bytes(g) == "");
   CHECK(image_structure_problem_bytes(g.substr(0, g.size() - 1)) == "");  // no trailer: PIL loads it
+  CHECK(image_structure_problem_bytes(g.substr(0, g.size() - 2)) == "");  // nor block terminator: PIL loads it too
   CHECK(image_structure_problem_bytes(g.substr(0, g.size() - 3)) ==
         "GIF ends at byte 40 inside the image data that starts at byte 27 (truncated)");
   std::string webp = std::string("RIFF") + std::string("\x1A\x00\x00\x00", 4) + "WEBP" + "VP8L" + std::string("\x0A\x00\x00\x00", 4) +
