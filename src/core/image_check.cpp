@@ -120,6 +120,19 @@ bool is_sof(std::uint8_t m) {
   return m >= 0xC0 && m <= 0xCF && m != 0xC4 && m != 0xC8 && m != 0xCC;
 }
 
+// A JPEG whose data end inside a scan, before the end marker. Truncated,
+// unless the file ends with a long run of zero bytes (a download written into a
+// zero-filled file, EOI replaced by padding): libjpeg reads the zeros as data
+// and PIL loads the image.
+std::string scan_ends(Source& s, std::uint64_t scan_at) {
+  constexpr std::uint64_t kZeroTail = 32;
+  if (s.size() >= kZeroTail) {
+    const std::string_view tail = s.at(s.size() - kZeroTail, kZeroTail);
+    if (tail.size() == kZeroTail && std::all_of(tail.begin(), tail.end(), [](char c) { return c == 0; })) return {};
+  }
+  return truncated("JPEG", fmt::format("inside the scan that starts at byte {}", scan_at), s.size());
+}
+
 // JPEG: SOI, marker segments, each scan's entropy-coded data, EOI.
 std::string check_jpeg(Source& s) {
   std::uint64_t pos = 2;
@@ -138,6 +151,10 @@ std::string check_jpeg(Source& s) {
     if (m == 0xD8) return fmt::format("JPEG with a second start-of-image marker at byte {}", marker_at);
     std::uint32_t length = 0;
     if (!s.uint(pos, 2, true, length)) return truncated("JPEG", fmt::format("inside the marker at byte {}", marker_at), s.size());
+    if (length < 2 && ((m >= 0xE0 && m <= 0xEF) || m == 0xFE)) {
+      pos += 2;  // libjpeg skips nothing more of an APPn or COM this short, and PIL loads the file
+      continue;
+    }
     if (length < 2) return fmt::format("JPEG segment 0x{:02X} at byte {} has a length of {}", m, marker_at, length);
     if (pos + length > s.size()) {
       return truncated("JPEG", fmt::format("inside segment 0x{:02X} at byte {} ({} bytes long)", m, marker_at, length), s.size());
@@ -149,10 +166,11 @@ std::string check_jpeg(Source& s) {
     // The entropy-coded data: up to an 0xFF that starts a marker (not 00, RSTn or fill).
     for (;;) {
       pos = s.find(pos, '\xFF');
+      if (pos >= s.size()) return scan_ends(s, marker_at);
       std::uint64_t next = pos + 1;
       std::uint8_t b = 0xFF;
       while (b == 0xFF) {
-        if (!s.byte(next, b)) return truncated("JPEG", fmt::format("inside the scan that starts at byte {}", marker_at), s.size());
+        if (!s.byte(next, b)) return scan_ends(s, marker_at);
         if (b == 0xFF) ++next;
       }
       if (b == 0x00 || (b >= 0xD0 && b <= 0xD7)) {
@@ -165,11 +183,11 @@ std::string check_jpeg(Source& s) {
   }
 }
 
-// PNG: signature, IHDR first, the chunks before the image data with their
+// PNG: signature, IHDR before the image data, the chunks before the image data with their
 // CRCs, the IDAT chunks' zlib stream to its end.
 std::string check_png(Source& s) {
   std::uint64_t pos = 8;
-  bool first = true;
+  bool no_header = true;  // IHDR not seen yet
   bool in_idat = false;
   z_stream z{};
   if (inflateInit(&z) != Z_OK) return "PNG: zlib could not start";
@@ -189,8 +207,9 @@ std::string check_png(Source& s) {
       if (c != 0 && !std::isalpha(static_cast<unsigned char>(c))) c = '?';
     }
     if (length > 0x7FFFFFFFu) return fmt::format("PNG chunk '{}' at byte {} has a length of {}", name, pos, length);
-    if (first && std::string_view(name) != "IHDR") return fmt::format("PNG whose first chunk is '{}', not IHDR", name);
-    first = false;
+    // PIL reads chunks in any order before the image data, IHDR among them.
+    if (std::string_view(name) == "IHDR") no_header = false;
+    if (no_header && std::string_view(name) == "IDAT") return fmt::format("PNG whose image data (IDAT at byte {}) come before its header (IHDR)", pos);
     const std::uint64_t data = pos + 8;
     if (std::string_view(name) == "IDAT") {
       in_idat = true;

@@ -5,7 +5,7 @@
 //   JPEG  SOI, marker segments with their lengths, each scan's entropy-coded data
 //         to the next marker, up to EOI; bytes after EOI are allowed (PIL ignores
 //         them), stray bytes between segments are skipped as libjpeg does.
-//   PNG   signature, IHDR first, each chunk before the image data whole and with
+//   PNG   signature, IHDR before the image data, each chunk before the image data whole and with
 //         its CRC (PIL checks those), the IDAT chunks whole and their zlib stream
 //         complete; what follows the image data is not read (PIL does not need it).
 //   GIF   header, logical screen, color tables, extension blocks and the first

@@ -68,6 +68,15 @@ TEST_CASE("JPEG: the marker walk and the scan to its end marker") {
   std::string no_frame = good;
   no_frame.erase(10, 13);
   CHECK(image_structure_problem_bytes(no_frame) == "JPEG scan at byte 10 before any frame header");
+  // Cut inside the scan, then zero-filled (a download into a preallocated file): PIL reads
+  // the zeros as data and loads it; a short zero tail is still a truncation.
+  CHECK(image_structure_problem_bytes(good.substr(0, good.size() - 4) + std::string(32, '\0')) == "");
+  CHECK(image_structure_problem_bytes(good.substr(0, good.size() - 4) + std::string(8, '\0')) ==
+        "JPEG ends at byte 47 inside the scan that starts at byte 23 (truncated)");
+  // An APP0 whose length says 1: libjpeg skips only the length, and PIL loads the file.
+  std::string short_app = good;
+  short_app[5] = '\x01';
+  CHECK(image_structure_problem_bytes(short_app) == "");
   std::string short_length = good;
   short_length[13] = '\x01';
   CHECK(image_structure_problem_bytes(short_length) == "JPEG segment 0xC0 at byte 10 has a length of 1");
@@ -83,6 +92,10 @@ TEST_CASE("PNG: chunks, CRCs before the image data, the zlib stream to its end")
   CHECK(image_structure_problem_bytes(bad_crc).starts_with("PNG chunk 'IHDR' at byte 8: CRC "));
   CHECK(image_structure_problem_bytes(good.substr(0, 45)) == "PNG ends at byte 45 inside chunk 'IDAT' at byte 33 (truncated)");
   CHECK(image_structure_problem_bytes(good.substr(0, 33)) == "PNG ends at byte 33 before its image data (truncated)");
+  // Chunks before IHDR are read (PIL does); image data before it is not.
+  const std::string ihdr = good.substr(8, 25), rest = good.substr(33);
+  CHECK(image_structure_problem_bytes(good.substr(0, 8) + chunk("tEXt", std::string("a\0b", 3)) + ihdr + rest) == "");
+  CHECK(image_structure_problem_bytes(good.substr(0, 8) + rest) == "PNG whose image data (IDAT at byte 8) come before its header (IHDR)");
 }
 
 TEST_CASE("GIF: blocks to the end of the first image; WebP and BMP sizes") {
