@@ -10,6 +10,7 @@ packages=(
   libdeflate-dev zlib1g-dev             # fast CRC-32 and inflate for zip entries
   libspdlog-dev libfmt-dev doctest-dev libcli11-dev
   zip unzip time coreutils python3
+  python3-pil                           # PIL's verdicts on images (compat_deep_pil.sh)
   nginx openssl                         # the loopback servers of the fetch tests
   chromium fonts-liberation             # renders report.html in the audit test
   clang libclang-rt-14-dev              # libFuzzer and sanitizer runtimes (fuzz/run.sh)
