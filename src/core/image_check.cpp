@@ -137,6 +137,7 @@ std::string scan_ends(Source& s, std::uint64_t scan_at) {
 std::string check_jpeg(Source& s) {
   std::uint64_t pos = 2;
   bool frame = false;
+  bool restarts = false;  // a DRI set a restart interval
   for (;;) {
     // The next marker; stray bytes before it are skipped, as libjpeg does.
     pos = s.find(pos, '\xFF');
@@ -160,6 +161,10 @@ std::string check_jpeg(Source& s) {
       return truncated("JPEG", fmt::format("inside segment 0x{:02X} at byte {} ({} bytes long)", m, marker_at, length), s.size());
     }
     frame = frame || is_sof(m);
+    if (m == 0xDD) {  // DRI: the restart interval
+      std::uint32_t interval = 0;
+      restarts = s.uint(pos + 2, 2, true, interval) && interval > 0;
+    }
     pos += length;
     if (m != 0xDA) continue;
     if (!frame) return fmt::format("JPEG scan at byte {} before any frame header", marker_at);
@@ -173,7 +178,9 @@ std::string check_jpeg(Source& s) {
         if (!s.byte(next, b)) return scan_ends(s, marker_at);
         if (b == 0xFF) ++next;
       }
-      if (b == 0x00 || (b >= 0xD0 && b <= 0xD7)) {
+      // Stuffed zero, restart marker, or, in a scan with restart intervals, a marker
+      // below 0xC0 (invalid: libjpeg resynchronises past it): still the scan.
+      if (b == 0x00 || (b >= 0xD0 && b <= 0xD7) || (restarts && b < 0xC0)) {
         pos = next + 1;
         continue;
       }

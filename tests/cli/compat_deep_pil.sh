@@ -83,9 +83,23 @@ for m in got["missing"]:
 if len(deep) != s["corrupt"]:
     problems.append(f"{len(deep)} corrupt entries, the summary says {s['corrupt']}")
 
+# Known disagreements, each with why (docs/robustness.md, "--deep against PIL"): a file
+# here that --deep stops calling corrupt, or one not here that it calls corrupt, fails.
+KNOWN = {
+    # The scan's data are whole, only FF D9 is missing. Pillow loads it when libjpeg
+    # decodes the last rows without asking for more input (10 of 208 baseline JPEGs so
+    # damaged, 0 of 192 progressive ones); a structure walk cannot tell that from a cut.
+    "noeoi_large_1024x768.jpg",
+}
 loads = [n for n in pil if pil[n][0] == "ok"]
 errors = [n for n in pil if pil[n][0] == "error"]
-violations = [n for n in loads if n in deep]
+known = [n for n in loads if n in deep and n in KNOWN]
+for n in known:
+    print(f"known disagreement: {n}: PIL loads it, --deep calls it corrupt: {deep[n]}")
+for n in KNOWN:
+    if n not in known:
+        problems.append(f"{n} is listed as a known disagreement and is not one any more: update KNOWN")
+violations = [n for n in loads if n in deep and n not in KNOWN]
 misses = [n for n in errors if n not in deep]
 if verbose:
     for n in pil:
@@ -99,7 +113,8 @@ if misses:
         print(f"  {n}: {pil[n][1]}")
 for p in problems:
     print(f"FAIL: report: {p}")
-print(f"compat_deep_pil: {len(pil)} files, PIL loads {len(loads)}, --deep calls {len(violations)} of them corrupt; "
+print(f"compat_deep_pil: {len(pil)} files, PIL loads {len(loads)}, --deep calls {len(violations) + len(known)} of them corrupt "
+      f"({len(known)} known); "
       f"of PIL's {len(errors)} errors --deep finds {len(errors) - len(misses)}")
 sys.exit(1 if violations or problems else 0)
 PY
