@@ -322,7 +322,10 @@ std::string check_webp(Source& s) {
     if (fourcc.size() < 4 || !s.uint(pos + 4, 4, false, length) || pos + 8 > end) {
       return fmt::format("WebP without an image chunk (VP8, VP8L or ANMF) within its {} bytes", end);
     }
-    const std::string name(fourcc);
+    std::string name(fourcc);
+    for (char& c : name) {
+      if (c < 0x20 || c > 0x7E) c = '?';  // a message is one line of text
+    }
     if (pos + 8 + length > end) {
       return fmt::format("WebP chunk '{}' at byte {} runs past the end of the RIFF data ({} bytes, truncated)", name, pos, end);
     }

@@ -108,6 +108,9 @@ TEST_CASE("GIF: blocks to the end of the first image; WebP and BMP sizes") {
   std::string webp = std::string("RIFF") + std::string("\x1A\x00\x00\x00", 4) + "WEBP" + "VP8L" + std::string("\x0A\x00\x00\x00", 4) +
                      std::string(10, '\x2F') + std::string(4, '\0');
   CHECK(image_structure_problem_bytes(webp) == "");
+  // A chunk name of control bytes is shown as '?': a reason is one line (found by the fuzzer).
+  CHECK(image_structure_problem_bytes(std::string("RIFF\x0C\x00\x00\x00WEBPVP\n\n\x00\x00\x00\x00", 20)) ==
+        "WebP whose first chunk is 'VP?" "?' (not VP8, VP8L or VP8X)");
   CHECK(image_structure_problem_bytes(webp.substr(0, 30)) == "WebP whose RIFF header says 34 bytes, the file has 30 (truncated)");
   std::string bmp = "BM" + std::string(8, '\0') + std::string("\x36\x00\x00\x00\x28\x00\x00\x00", 8) +
                     std::string("\x02\x00\x00\x00\x02\x00\x00\x00\x01\x00\x18\x00", 12) + std::string(24, '\0') + std::string(16, '\x7F');
