@@ -67,8 +67,6 @@ Result<MetaIndex> load_meta(const std::string& path) {
   return index;
 }
 
-std::string image_content_problem(const std::string& path) { return image_structure_problem(path); }
-
 namespace {
 
 struct Resolution {
@@ -261,7 +259,7 @@ class MissingJob {
     std::atomic<std::size_t> next{0};
     std::vector<std::string> problems(todo.size());
     auto work = [&] {
-      for (std::size_t i; (i = next.fetch_add(1)) < todo.size();) problems[i] = image_content_problem(todo[i].first);
+      for (std::size_t i; (i = next.fetch_add(1)) < todo.size();) problems[i] = image_structure_problem(todo[i].first);
     };
     std::vector<std::thread> threads;
     for (unsigned t = 1; t < std::max(1u, o_.jobs); ++t) threads.emplace_back(work);

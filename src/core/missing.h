@@ -95,9 +95,5 @@ using StoresReady = std::function<Result<const StoreList*>(bool wait)>;
 Result<MissingReport> find_missing(const std::string& records_path, const StoresReady& stores, const MetaIndex* meta,
                                    const MissingOptions& options);
 
-// --deep: why the file is not a whole image, empty when it is (image_check.h:
-// "an HTML page", "JPEG ends at byte 372 inside the scan that starts at byte 359
-// (truncated)").
-std::string image_content_problem(const std::string& path);
 
 }  // namespace lv
