@@ -49,7 +49,8 @@ int run_audit(const AuditCommandOptions& o) {
   options.max_missing_fraction = o.max_missing_fraction;
   options.allow_unknown_hashes = o.allow_unknown_hashes;
   options.allow_absolute = o.allow_absolute;
-  options.deep = o.deep;
+  options.deep = deep_level(o.deep);
+  options.archive_compare = !o.no_archive_compare;
   options.require = o.require;
   options.probe_report = o.probe_report;
   options.jobs = o.jobs ? o.jobs : default_jobs();
@@ -95,8 +96,8 @@ int run_audit(const AuditCommandOptions& o) {
       text += fmt::format(", no image checked: every 'image' value is invalid ({})\n", rec.invalid_detail);
     } else {
       text += fmt::format(", {} distinct images, {} present, {} missing ({:.2f}%", s.distinct_images, s.present,
-                          s.missing + s.empty + s.corrupt, s.missing_fraction() * 100);
-      if (s.empty + s.corrupt > 0) text += fmt::format(": {} absent, {} empty, {} corrupt", s.missing, s.empty, s.corrupt);
+                          s.unusable(), s.missing_fraction() * 100);
+      if (s.unusable() > s.missing) text += fmt::format(": {}", s.unusable_breakdown());
       text += ")\n";
     }
     text += fmt::format("  image folder: {}\n", describe_roots(rec, quote_name));

@@ -266,6 +266,11 @@ class CheckRun {
 
 unsigned default_jobs() { return std::max(1u, std::thread::hardware_concurrency()); }
 
+DeepLevel deep_level(const std::string& given) {
+  if (given.empty()) return DeepLevel::off;
+  return given == "decode" ? DeepLevel::decode : DeepLevel::structure;
+}
+
 int run_check(const CheckOptions& options) { return CheckRun(options).run(); }
 
 }  // namespace lv::cli

@@ -15,21 +15,26 @@
 namespace lv::cli {
 namespace {
 
-// The images the record file names that the folder lacks: missing, empty, or
-// (with --deep) whose structure is damaged.
-Result<std::vector<std::string>> images_lacking(const ExtractCommandOptions& o, unsigned jobs) {
+// The images the record file names that the folder lacks: missing, empty,
+// different from the archive's entry of the same name (damaged), or (with
+// --deep) not whole.
+Result<MissingReport> images_lacking(const ExtractCommandOptions& o, unsigned jobs) {
   const std::string& folder = o.images.empty() ? o.dest : o.images;
   if (auto made = make_directories(folder); !made) return made.error();
   auto store = open_folder_store(folder, StoreOptions{false, jobs, true, {}});
   if (!store) return store.error();
   StoreList stores;
   stores.push_back(std::move(store.value()));
+  StoreList archive;
   MissingOptions options;
   options.jobs = jobs;
-  options.deep = o.deep;
+  options.deep = deep_level(o.deep);
+  // The archive is the reference: a file that differs from its entry is lacking.
+  // (An archive that cannot be read is reported by the extraction itself.)
+  if (auto zip = open_zip_store(o.archive)) archive.push_back(std::move(zip.value()));
+  options.references = [&]() -> const StoreList* { return &archive; };
   auto report = find_missing(o.records, [&](bool) -> Result<const StoreList*> { return &stores; }, nullptr, options);
-  if (!report) return report.error();
-  return std::move(report->missing_images);
+  return report;
 }
 
 }  // namespace
@@ -37,6 +42,7 @@ Result<std::vector<std::string>> images_lacking(const ExtractCommandOptions& o, 
 int run_extract(const ExtractCommandOptions& o) {
   const unsigned jobs = o.jobs ? o.jobs : default_jobs();
   std::optional<std::vector<std::string>> only;
+  std::optional<MissingSummary> lacking;
   if (!o.only.empty()) {
     auto names = read_name_list(o.only);
     if (!names) {
@@ -45,12 +51,13 @@ int run_extract(const ExtractCommandOptions& o) {
     }
     only = std::move(names.value());
   } else if (o.only_missing) {
-    auto names = images_lacking(o, jobs);
-    if (!names) {
-      diag(names.error().message);
+    auto report = images_lacking(o, jobs);
+    if (!report) {
+      diag(report.error().message);
       return kExitError;
     }
-    only = std::move(names.value());
+    lacking = report->summary;
+    only = std::move(report->missing_images);
   }
   ExtractOptions options;
   options.dest = o.dest;
@@ -88,7 +95,10 @@ int run_extract(const ExtractCommandOptions& o) {
       text += fmt::format("{}: {}: {}\n", quote_name(o.archive), quote_name(p.name), p.reason);
     }
   }
-  if (o.only_missing) text += fmt::format("images the records name that {} lacks: {}\n", quote_name(o.images.empty() ? o.dest : o.images), only->size());
+  if (lacking) {
+    text += fmt::format("images the records name that {} lacks: {}{}\n", quote_name(o.images.empty() ? o.dest : o.images),
+                        only->size(), lacking->unusable() > lacking->missing ? " (" + lacking->unusable_breakdown() + ")" : "");
+  }
   text += fmt::format("extracted to {}: {} written ({} bytes), {} already there, {} refused, {} failed", quote_name(o.dest),
                       r.written, r.bytes_written, r.skipped, r.refused, r.failed);
   if (only) text += fmt::format(", {} not in the archive", r.not_found);

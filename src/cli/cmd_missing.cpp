@@ -50,8 +50,30 @@ namespace {
 
 std::string percent(double fraction) { return fmt::format("{:.2f}%", fraction * 100.0); }
 
-void print_summary(const std::string& records, const MissingReport& report,
-                   const std::vector<std::unique_ptr<ImageStore>>& stores) {
+// The command that restores what a zip store given can restore into the first
+// folder store: missing, empty, damaged and corrupt images the archive holds.
+std::string repair_command(const MissingCommandOptions& o, const MissingReport& report, const StoreList& stores,
+                           std::uint64_t& restorable) {
+  const ImageStore* folder = nullptr;
+  const ImageStore* archive = nullptr;
+  for (const auto& st : stores) {
+    if (st->kind() == StoreKind::folder && folder == nullptr) folder = st.get();
+    if (st->kind() == StoreKind::zip && archive == nullptr) archive = st.get();
+  }
+  restorable = 0;
+  if (folder == nullptr || archive == nullptr) return {};
+  for (const auto& image : report.missing_images) restorable += archive->find(image, {}) ? 1 : 0;
+  if (restorable == 0) return {};
+  const DeepLevel level = deep_level(o.deep);
+  return fmt::format("llava-verify extract {} --dest {} --records {} --only-missing{}", quote_name(archive->location()),
+                     quote_name(folder->location()), quote_name(o.records),
+                     report.summary.corrupt == 0           ? ""
+                     : level == DeepLevel::decode ? " --deep=decode"
+                                                  : " --deep");
+}
+
+void print_summary(const MissingCommandOptions& o, const MissingReport& report, const StoreList& stores) {
+  const std::string& records = o.records;
   const MissingSummary& s = report.summary;
   std::string text;
   text += fmt::format("{}: {} records, {} with an image, {} without (text-only), {} invalid\n", records, s.records,
@@ -65,9 +87,25 @@ void print_summary(const std::string& records, const MissingReport& report,
   text += fmt::format("missing: {}\n", s.missing);
   if (s.empty) text += fmt::format("empty: {}\n", s.empty);
   if (s.corrupt) text += fmt::format("corrupt: {}\n", s.corrupt);
+  if (s.damaged) text += fmt::format("damaged (differ from the archive): {}\n", s.damaged);
+  if (s.other_extension) text += fmt::format("under another extension: {}\n", s.other_extension);
   text += fmt::format("missing fraction: {} ({} of {} distinct images unusable)\n", percent(s.missing_fraction()),
-                      s.missing + s.empty + s.corrupt, s.distinct_images);
+                      s.unusable(), s.distinct_images);
+  if (s.compared_with_archive > 0) text += fmt::format("same as their archive entry: {} of {} compared\n", s.compared_with_archive - s.damaged, s.compared_with_archive);
+  if (s.content_differs_from_extension > 0) {
+    text += fmt::format("content in another format than the extension says (they load): {}\n", s.content_differs_from_extension);
+  }
+  if (s.other_extension > 0 && !o.stores.empty()) {
+    text += fmt::format("{} images are there under another extension (X.gif for X.jpg); to point the records at them:\n"
+                        "  llava-verify rewrite {} --images {} --fix-extensions -o FIXED.json\n",
+                        s.other_extension, quote_name(o.records), quote_name(o.stores.front()));
+  }
+  std::uint64_t restorable = 0;
+  if (auto cmd = repair_command(o, report, stores, restorable); !cmd.empty()) {
+    text += fmt::format("the archive holds {} of the {} unusable images; to restore them:\n  {}\n", restorable, s.unusable(), cmd);
+  }
   out(text);
+  for (const auto& w : report.warnings) diag(fmt::format("warning: {}: {}", quote_name(w.image), w.detail));
 }
 
 }  // namespace
@@ -100,7 +138,8 @@ int run_missing(const MissingCommandOptions& o) {
   MetaIndex meta;
   if (!o.meta.empty() && !load_meta_or_say_why(o.meta, meta)) return kExitError;
   MissingOptions options;
-  options.deep = o.deep;
+  options.deep = deep_level(o.deep);
+  options.archive_compare = !o.no_archive_compare;
   options.allow_absolute = o.allow_absolute;
   options.jobs = jobs;
   auto report = find_missing(o.records, stores_ready, o.meta.empty() ? nullptr : &meta, options);
@@ -112,13 +151,13 @@ int run_missing(const MissingCommandOptions& o) {
   const StoreList& store_list = stores->value();
   for (const auto& store : store_list) warn_problems(quote_name(store->location()), store->problems());
   const bool json_to_stdout = o.json == "-";
-  if (!json_to_stdout) print_summary(o.records, report.value(), store_list);
+  if (!json_to_stdout) print_summary(o, report.value(), store_list);
   for (const auto& r : report->records) {
     if (r.state == ImageState::invalid) {
       diag(fmt::format("{}: record {}: {}", quote_name(o.records), r.index, r.detail));
     }
   }
-  const MissingReportInfo info{kVersion, o.records, o.meta, &store_list};
+  const MissingReportInfo info{kVersion, o.records, o.meta, &store_list, deep_level(o.deep)};
   const std::string csv = o.csv.empty() ? std::string() : render_missing_csv(report.value());
   const std::string list = o.list.empty() ? std::string() : render_missing_list(report.value());
   const std::string json = o.json.empty() ? std::string() : render_missing_json(report.value(), info);
@@ -131,7 +170,7 @@ int run_missing(const MissingCommandOptions& o) {
   if (!written) return kExitError;
   const MissingSummary& s = report->summary;
   const bool over = o.max_missing_fraction ? s.missing_fraction() > *o.max_missing_fraction
-                                           : (s.missing + s.empty + s.corrupt) > 0;
+                                           : (s.unusable()) > 0;
   if (over && o.max_missing_fraction) {
     diag(fmt::format("missing fraction {} is above the limit {}", percent(s.missing_fraction()),
                      percent(*o.max_missing_fraction)));

@@ -58,6 +58,14 @@ int run_rewrite(const RewriteCommandOptions& o) {
     diag("--drop-missing needs --images to know which images are missing");
     return kExitError;
   }
+  if ((o.fix_extensions || !o.deep.empty()) && o.stores.empty()) {
+    diag(fmt::format("{} needs --images: the store whose files are checked", o.fix_extensions ? "--fix-extensions" : "--deep"));
+    return kExitError;
+  }
+  if (!o.deep.empty() && !o.drop_missing) {
+    diag("--deep needs --drop-missing: it says which records to drop");
+    return kExitError;
+  }
   if (!o.prefix_given && o.stores.empty()) {
     diag("nothing to do: give --prefix and/or --images");
     return kExitError;
@@ -85,14 +93,34 @@ int run_rewrite(const RewriteCommandOptions& o) {
   options.meta = o.meta.empty() ? nullptr : &meta;
   options.drop_missing = o.drop_missing;
   options.rename_to_gcc = o.rename_to_gcc;
+  // The images' content and their archive entries are judged first, as `missing` does.
+  std::optional<MissingReport> judged;
+  const DeepLevel deep = deep_level(o.deep);
+  if (!stores.empty() && !o.rename_to_gcc && (deep != DeepLevel::off || o.fix_extensions || o.drop_missing)) {
+    MissingOptions mo;
+    mo.deep = deep;
+    mo.archive_compare = !o.no_archive_compare;
+    mo.jobs = o.jobs ? o.jobs : default_jobs();
+    auto found = find_missing(o.records, [&](bool) -> Result<const StoreList*> { return &stores; },
+                              o.meta.empty() ? nullptr : &meta, mo);
+    if (!found) {
+      diag(found.error().message);
+      return kExitError;
+    }
+    judged = std::move(found.value());
+    options.judged = &*judged;
+    options.fix_extensions = o.fix_extensions;
+  }
   auto stats = rewrite_records(o.records, out_path, options);
   if (!stats) {
     diag(stats.error().message);
     return kExitError;
   }
   const RewriteStats& s = stats.value();
-  out(fmt::format("{} -> {}: {} records, {} with an image: {} rewritten, {} unchanged, {} missing{}, {} invalid (kept as they were)\n",
-                  o.records, o.in_place ? o.records : o.out, s.records, s.with_image, s.rewritten, s.unchanged, s.missing,
+  out(fmt::format("{} -> {}: {} records, {} with an image: {} rewritten{}, {} unchanged, {} {}{}, {} invalid (kept as they were)\n",
+                  o.records, o.in_place ? o.records : o.out, s.records, s.with_image, s.rewritten,
+                  o.fix_extensions ? fmt::format(" ({} to another extension)", s.fixed_extensions) : std::string(),
+                  s.unchanged, s.missing, judged && deep != DeepLevel::off ? "missing or unusable" : "missing",
                   o.drop_missing ? fmt::format(" ({} records dropped)", s.dropped) : std::string(" (kept as they were)"),
                   s.invalid));
   flush_out();

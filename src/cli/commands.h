@@ -50,7 +50,8 @@ struct MissingCommandOptions {
   std::string meta;
   std::string csv, json, list;
   std::optional<double> max_missing_fraction;
-  bool deep = false;
+  std::string deep;  // --deep[=LEVEL]: empty (off), structure or decode
+  bool no_archive_compare = false;
   bool allow_absolute = false;
   bool row_keys = false;
   bool no_size_check = false;
@@ -76,7 +77,7 @@ struct ExtractCommandOptions {
   std::string records;  // with --only-missing
   std::string images;   // with --only-missing (default: --dest)
   bool only_missing = false;
-  bool deep = false;    // with --only-missing: images whose structure is damaged count as missing
+  std::string deep;     // with --only-missing: images --deep calls corrupt count as lacking
   bool overwrite = false;
   bool allow_symlinks = false;
   std::uint64_t max_total_bytes = 0;
@@ -149,7 +150,8 @@ struct AuditCommandOptions {
   std::optional<double> max_missing_fraction;
   bool allow_unknown_hashes = false;
   bool allow_absolute = false;
-  bool deep = false;
+  std::string deep;
+  bool no_archive_compare = false;
   bool timestamps = false;
   unsigned jobs = 0;
 };
@@ -170,9 +172,16 @@ struct RewriteCommandOptions {
   bool drop_missing = false;
   bool row_keys = false;
   bool rename_to_gcc = false;
+  std::string deep;             // with --drop-missing: also drop images --deep calls corrupt
+  bool fix_extensions = false;  // point X.jpg at the X.gif (X.png, ...) that is there instead
+  bool no_archive_compare = false;
+  unsigned jobs = 0;
 };
 int run_rewrite(const RewriteCommandOptions& options);
 
 unsigned default_jobs();
+
+// --deep[=LEVEL] as given ("" when absent).
+DeepLevel deep_level(const std::string& given);
 
 }  // namespace lv::cli

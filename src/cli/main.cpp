@@ -65,6 +65,16 @@ void apply_output_mode(const CLI::App& check, CheckOptions& o) {
   }
 }
 
+// --deep[=LEVEL]: a flag whose value is optional (--deep is --deep=structure).
+void add_deep(CLI::App* cmd, std::string& level, const std::string& what) {
+  cmd->add_flag("--deep{structure}", level,
+                what + "--deep (or --deep=structure) walks each format's structure (JPEG markers to the end, PNG chunks, "
+                "GIF blocks, WebP and BMP sizes); --deep=decode decodes each image as PIL would load it (libjpeg-turbo, "
+                "libpng, giflib, libwebp). Images that are not whole are corrupt")
+      ->type_name("LEVEL")
+      ->check(CLI::IsMember({"structure", "decode"}));
+}
+
 void add_missing(CLI::App& app, MissingCommandOptions& o, double& max_fraction) {
   auto* cmd = app.add_subcommand("missing", "List the images a record file references that no store holds");
   cmd->footer(
@@ -82,8 +92,9 @@ void add_missing(CLI::App& app, MissingCommandOptions& o, double& max_fraction) 
   cmd->add_option("--list", o.list, "Write the missing image names, one per line")->type_name("FILE");
   cmd->add_option("--max-missing-fraction", max_fraction, "Exit 1 only when more than F of the images are missing")
       ->type_name("F")->check(CLI::Range(0.0, 1.0));
-  cmd->add_flag("--deep", o.deep, "Also walk each image's structure (JPEG markers to the end, PNG chunks, GIF blocks, WebP "
-                "and BMP sizes; folder stores): truncated and non-image files are corrupt");
+  add_deep(cmd, o.deep, "Also check each image's content (folder stores): ");
+  cmd->add_flag("--no-archive-compare", o.no_archive_compare,
+                "Do not compare the files of a folder store with the entries of the same name in a zip store given too");
   cmd->add_flag("--allow-absolute", o.allow_absolute, "Check absolute image paths where they point");
   cmd->add_flag("--row-keys", o.row_keys, "img2dataset: map GCC_train_N to key N (unproven; see the warning)");
   cmd->add_flag("--no-size-check", o.no_size_check,
@@ -109,7 +120,15 @@ void add_rewrite(CLI::App& app, RewriteCommandOptions& o) {
   cmd->add_option("--meta", o.meta, "Metadata with 'image' and 'url', for img2dataset stores")->type_name("FILE");
   cmd->add_option("--zip-dest", o.zip_dest, "Where a zip store's images are extracted (default: its name without .zip)")
       ->type_name("DIR");
-  cmd->add_flag("--drop-missing", o.drop_missing, "Drop the records whose image no store has");
+  cmd->add_flag("--drop-missing", o.drop_missing, "Drop the records whose image no store has (or that is empty, damaged, "
+                "or with --deep corrupt: the output loads end to end)");
+  add_deep(cmd, o.deep, "With --drop-missing, also drop the records whose image is not whole: ");
+  cmd->add_flag("--fix-extensions", o.fix_extensions,
+                "Point a missing X.jpg at the X.gif, X.png, ... its folder holds instead (OCR-VQA): only the extension of those "
+                "values changes, the others stay as they are");
+  cmd->add_flag("--no-archive-compare", o.no_archive_compare,
+                "Do not compare folder images with the entries of the same name in a zip store given too");
+  cmd->add_option("-j,--jobs", o.jobs, "Threads for --deep and the archive compare (default: one per core)")->type_name("N");
   cmd->add_flag("--rename-to-gcc", o.rename_to_gcc,
                 "Values are img2dataset files: rename them GCC_train_*.jpg through their URL (needs --images "
                 "img2dataset:DIR and --meta)");
@@ -151,8 +170,8 @@ void add_extract(CLI::App& app, ExtractCommandOptions& o) {
   cmd->add_flag("--only-missing", o.only_missing,
                 "Extract only the images that --records names and the --images folder lacks");
   cmd->add_option("--records", o.records, "The record file for --only-missing")->type_name("RECORDS");
-  cmd->add_flag("--deep", o.deep, "With --only-missing: also replace images whose structure is damaged (as missing --deep "
-                "finds them); a file that matches its entry is never replaced");
+  add_deep(cmd, o.deep, "With --only-missing: also replace images that are not whole (as missing --deep finds them; a "
+           "file that matches its entry is never replaced): ");
   cmd->add_option("--images", o.images, "The image folder for --only-missing (default: --dest)")->type_name("DIR");
   cmd->add_flag("--overwrite", o.overwrite, "Replace files that differ from the entry");
   cmd->add_flag("--allow-symlinks", o.allow_symlinks, "Create symbolic link entries whose target stays inside DEST");
@@ -265,8 +284,9 @@ void add_audit(CLI::App& app, AuditCommandOptions& o, double& max_fraction) {
       ->type_name("F")->check(CLI::Range(0.0, 1.0));
   cmd->add_flag("--allow-unknown-hashes", o.allow_unknown_hashes, "Pass files that have no published hash");
   cmd->add_flag("--allow-absolute", o.allow_absolute, "Check absolute 'image' values where they point");
-  cmd->add_flag("--deep", o.deep, "Also walk each image's structure (JPEG markers to the end, PNG chunks, GIF blocks, WebP and "
-                "BMP sizes): truncated and non-image files are corrupt");
+  add_deep(cmd, o.deep, "Also check each image's content: ");
+  cmd->add_flag("--no-archive-compare", o.no_archive_compare,
+                "Do not compare the images in folders with the entries of the same name in the zip archives beside them");
   cmd->add_option("--require", o.require, "Fail unless PATH (relative to DIR) exists (repeatable)")->type_name("PATH")->allow_extra_args(false);
   cmd->add_option("--report-dir", o.report_dir, "Write report.json, report.md, junit.xml, missing-images.csv and report.html")
       ->type_name("OUT");

@@ -27,7 +27,8 @@ struct AuditOptions {
   std::optional<double> max_missing_fraction;  // default: any unusable image fails
   bool allow_unknown_hashes = false;
   bool allow_absolute = false;         // check absolute `image` values where they point
-  bool deep = false;                   // walk each present image's structure (image_check.h)
+  DeepLevel deep = DeepLevel::off;     // check each present image's content (image_inspect.h)
+  bool archive_compare = true;         // compare folder images with the archives beside them
   std::vector<std::string> require;    // paths (relative to DIR) that must be present
   std::string probe_report;            // a `probe --json` report to include
   unsigned jobs = 1;

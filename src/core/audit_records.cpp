@@ -169,6 +169,11 @@ void RecordAudit::check_record_file(const RecordTask& t, RootSlot& slot, double 
   mo.jobs = o_.jobs;
   mo.allow_absolute = o_.allow_absolute;
   mo.deep = o_.deep;
+  mo.archive_compare = o_.archive_compare;
+  // The archives beside the records are the reference of the images unzipped from them.
+  if (o_.images.empty()) {
+    mo.references = [&]() -> const StoreList* { return slot.roots && !slot.roots->archives_only ? &archives_for(slot) : nullptr; };
+  }
   auto found = find_missing(t.path, stores_ready, rec.meta.empty() ? nullptr : &meta, mo);
   slot.ready.wait();
   if (!usable()) {
@@ -189,7 +194,7 @@ void RecordAudit::judge_records(AuditRecords& rec, const std::string& records_pa
                                 const MetaIndex& meta, double limit) {
   const ImageRoots& roots = *slot.roots;
   const MissingSummary& s = found.summary;
-  const std::uint64_t unusable = s.missing + s.empty + s.corrupt;
+  const std::uint64_t unusable = s.unusable();
   const std::string name = quote_name(rec.path);
   for (const auto& m : found.records) {
     if (m.state != ImageState::invalid) continue;
@@ -248,7 +253,9 @@ void RecordAudit::judge_records(AuditRecords& rec, const std::string& records_pa
     if (!dest.empty()) {
       rec.restore = fmt::format("llava-verify extract {} --dest {} --records {} --only-missing{}",
                                 quote_name(slot.archive_names[best]), quote_name(dest), quote_name(records_path),
-                                s.corrupt > 0 ? " --deep" : "");
+                                s.corrupt == 0                  ? ""
+                                : o_.deep == DeepLevel::decode ? " --deep=decode"
+                                                                : " --deep");
     }
   }
 }

@@ -40,7 +40,7 @@ Totals totals(const AuditReport& r) {
     t.records += s.records;
     t.distinct_images += s.distinct_images;
     t.present += s.present;
-    t.missing += s.missing + s.empty + s.corrupt;
+    t.missing += s.unusable();
   }
   return t;
 }
@@ -242,7 +242,16 @@ std::string render_audit_json(const AuditReport& r, const AuditReportInfo& info)
     w.key("records"); w.value(s.records);
     w.key("distinct_images"); w.value(s.distinct_images);
     w.key("present"); w.value(s.present);
-    w.key("missing"); w.value(s.missing + s.empty + s.corrupt);
+    w.key("missing"); w.value(s.unusable());
+    // The unusable images by state (missing counts them all), and what was checked.
+    w.key("states");
+    w.begin_object();
+    write_state_counts(w, s);
+    w.end_object();
+    w.key("deep"); w.value(deep_level_name(r.policy.deep));
+    w.key("compared_with_archive"); w.value(s.compared_with_archive);
+    w.key("content_differs_from_extension"); w.value(s.content_differs_from_extension);
+    w.key("warnings"); w.value(s.warnings);
     w.key("text_only"); w.value(s.without_image);
     w.key("roots");
     w.begin_array();
@@ -318,6 +327,7 @@ std::string render_audit_json(const AuditReport& r, const AuditReportInfo& info)
       w.key("caption"); w.value(m.caption);
       w.key("state"); w.value(image_state_name(m.state));
       w.key("detail"); w.value(m.detail);
+      if (!m.found.empty()) { w.key("found"); w.value(m.found); }
       w.end_object();
     }
   }
@@ -346,8 +356,9 @@ std::string render_audit_markdown(const AuditReport& r, const AuditReportInfo& i
   for (const auto& rec : r.records) {
     if (rec.report) {
       const MissingSummary& s = rec.report->summary;
-      md += fmt::format("| {} | {} records, {} distinct images: {} present, {} missing ({:.2f}%){} |\n", md_code(rec.path),
-                        s.records, s.distinct_images, s.present, s.missing + s.empty + s.corrupt, s.missing_fraction() * 100,
+      md += fmt::format("| {} | {} records, {} distinct images: {} present, {} missing ({:.2f}%{}){} |\n", md_code(rec.path),
+                        s.records, s.distinct_images, s.present, s.unusable(), s.missing_fraction() * 100,
+                        s.unusable() > s.missing ? ": " + s.unusable_breakdown() : "",
                         rec.in_archives > 0 ? fmt::format(", {} of them in the archives", rec.in_archives) : std::string());
       if (!rec.roots.empty()) md.insert(md.size() - 3, "; image folder " + describe_roots(rec, md_code));
     } else {
@@ -403,10 +414,11 @@ std::string render_audit_junit(const AuditReport& r) {
       c.failure = rec.error;
     } else {
       const MissingSummary& s = rec.report->summary;
-      const std::uint64_t unusable = s.missing + s.empty + s.corrupt;
+      const std::uint64_t unusable = s.unusable();
       if ((unusable > 0 && s.missing_fraction() > limit) || s.invalid > 0) {
-        c.failure = fmt::format("{} of {} images missing or unusable ({:.2f}%), {} invalid image values", unusable,
-                                s.distinct_images, s.missing_fraction() * 100, s.invalid);
+        c.failure = fmt::format("{} of {} images missing or unusable ({:.2f}%{}), {} invalid image values", unusable,
+                                s.distinct_images, s.missing_fraction() * 100,
+                                unusable > s.missing ? ": " + s.unusable_breakdown() : "", s.invalid);
       }
     }
     cases.push_back(std::move(c));
@@ -429,12 +441,13 @@ std::string render_audit_junit(const AuditReport& r) {
 }
 
 std::string render_audit_csv(const AuditReport& r) {
-  std::string out = "index,id,image,url,caption\r\n";
+  std::string out;
   for (const auto& rec : r.records) {
     if (!rec.report) continue;
     const std::string one = render_missing_csv(*rec.report);
-    out += one.substr(one.find("\r\n") + 2);  // without its header
+    out += one.substr(out.empty() ? 0 : one.find("\r\n") + 2);  // one header
   }
+  if (out.empty()) out = render_missing_csv(MissingReport{});
   return out;
 }
 

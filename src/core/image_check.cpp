@@ -402,6 +402,18 @@ std::string check(Source& s) {
 
 }  // namespace
 
+std::string_view image_format_of(std::string_view head) {
+  auto starts = [&](std::string_view sig, std::size_t at = 0) { return head.size() >= at + sig.size() && head.substr(at, sig.size()) == sig; };
+  if (starts("\xFF\xD8\xFF")) return "jpeg";
+  if (starts("\x89PNG\r\n\x1A\n")) return "png";
+  if (starts("GIF87a") || starts("GIF89a")) return "gif";
+  if (starts("RIFF") && starts("WEBP", 8)) return "webp";
+  if (starts("BM")) return "bmp";
+  if (starts("II*\0") || starts("MM\0*")) return "tiff";
+  if (starts(std::string_view("\0\0\1\0", 4))) return "ico";
+  return {};
+}
+
 std::string image_structure_problem_bytes(std::string_view bytes) {
   MemorySource s(bytes);
   return check(s);

@@ -29,4 +29,8 @@ std::string image_structure_problem(const std::string& path);
 // The same for bytes in memory (tests, fuzzing).
 std::string image_structure_problem_bytes(std::string_view bytes);
 
+// The image format the first bytes of a file announce, as PIL tells formats
+// apart: "jpeg", "png", "gif", "webp", "bmp", "tiff", "ico"; empty for others.
+std::string_view image_format_of(std::string_view head);
+
 }  // namespace lv

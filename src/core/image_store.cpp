@@ -107,6 +107,30 @@ class IndexedStore : public ImageStore {
   StoreKind kind_;
 };
 
+// A zip archive's central directory: names, sizes and CRC-32s (the first entry of a name counts).
+class ZipStore : public ImageStore {
+ public:
+  explicit ZipStore(std::string location) : ImageStore(std::move(location)) {}
+  StoreKind kind() const override { return StoreKind::zip; }
+  void reserve(std::size_t n) {
+    files_.reserve(n);
+    crcs_.reserve(n);
+  }
+  void add(std::string_view name, std::uint64_t size, std::uint32_t crc) {
+    if (lookup(name)) return;
+    ImageStore::add(name, size);
+    crcs_.try_emplace(lookup(name)->path, crc);
+  }
+  std::optional<std::uint32_t> crc32_of(std::string_view path) const override {
+    auto [key, crc] = crcs_.find(path);
+    if (crc == nullptr) return std::nullopt;
+    return *crc;
+  }
+
+ private:
+  FlatStringMap<std::uint32_t> crcs_;
+};
+
 }  // namespace
 
 Result<std::unique_ptr<ImageStore>> open_folder_store(const std::string& path, const StoreOptions& options) {
@@ -129,11 +153,11 @@ Result<std::unique_ptr<ImageStore>> open_zip_store(const std::string& path) {
   if (!input) return input.error();
   auto dir = read_zip_directory(*input);
   if (!dir) return dir.error();
-  auto store = std::make_unique<IndexedStore>(path, StoreKind::zip);
+  auto store = std::make_unique<ZipStore>(path);
   store->reserve(dir->entries.size());
   for (const auto& e : dir->entries) {
     if (e.name.empty() || e.is_directory()) continue;
-    store->add(e.name, e.size);
+    store->add(e.name, e.size, e.crc32);
   }
   return std::unique_ptr<ImageStore>(std::move(store));
 }

@@ -53,6 +53,8 @@ class ImageStore {
   virtual std::string_view url_of(std::string_view) const { return {}; }
   // Files whose names end like an image (.jpg, .jpeg, .png, .gif, .webp, .bmp, any case).
   virtual std::uint64_t image_files() const { return image_files_; }
+  // zip: the CRC-32 of the entry at `path` (a path find() returned); nullopt in other stores.
+  virtual std::optional<std::uint32_t> crc32_of(std::string_view /*path*/) const { return std::nullopt; }
   // Every file's path and size, in no particular order (for hints on a failed run).
   virtual void for_each_file(const std::function<void(std::string_view, std::uint64_t)>& f) const { files_.for_each(f); }
 

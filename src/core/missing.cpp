@@ -18,7 +18,7 @@
 #include "core/flat_map.h"
 #include "core/fs.h"
 #include "core/huge_alloc.h"
-#include "core/image_check.h"
+#include "core/image_inspect.h"
 #include "core/records.h"
 
 namespace lv {
@@ -29,6 +29,8 @@ std::string_view image_state_name(ImageState s) {
     case ImageState::missing: return "missing";
     case ImageState::empty: return "empty";
     case ImageState::corrupt: return "corrupt";
+    case ImageState::damaged: return "damaged";
+    case ImageState::other_extension: return "other_extension";
     case ImageState::invalid: return "invalid";
   }
   return "?";
@@ -36,7 +38,7 @@ std::string_view image_state_name(ImageState s) {
 
 double MissingSummary::missing_fraction() const {
   if (distinct_images == 0) return 0.0;
-  return static_cast<double>(missing + empty + corrupt) / static_cast<double>(distinct_images);
+  return static_cast<double>(unusable()) / static_cast<double>(distinct_images);
 }
 
 const MetaInfo* MetaIndex::find(std::string_view image) const {
@@ -65,6 +67,13 @@ Result<MetaIndex> load_meta(const std::string& path) {
   });
   if (!s) return with_context("metadata", s.error());
   return index;
+}
+
+std::string MissingSummary::unusable_breakdown() const {
+  std::string out = fmt::format("{} absent, {} empty, {} corrupt", missing, empty, corrupt);
+  if (damaged > 0) out += fmt::format(", {} damaged", damaged);
+  if (other_extension > 0) out += fmt::format(", {} under another extension", other_extension);
+  return out;
 }
 
 namespace {
@@ -101,7 +110,8 @@ class MissingJob {
       stores_ = stores.value();
     }
     resolve_new();
-    if (o_.deep) deep_check();
+    find_other_extensions();
+    inspect();
     finish();
     return {};
   }
@@ -247,28 +257,91 @@ class MissingJob {
     return res;
   }
 
-  // --deep: the first and last bytes of each present image in a folder store.
-  void deep_check() {
-    std::vector<std::pair<std::string, Resolution*>> todo;
-    for (Resolution& res : slots_) {
+  // OCR-VQA's X.gif for a record's X.jpg: a missing image whose stem is in a
+  // store under another image extension.
+  void find_other_extensions() {
+    static constexpr std::string_view kExtensions[] = {".jpg", ".jpeg", ".png", ".gif", ".webp", ".bmp",
+                                                       ".JPG", ".JPEG", ".PNG", ".GIF", ".WEBP", ".BMP", ".Jpg", ".Jpeg", ".Png"};
+    std::string alt;
+    for (std::size_t i = 0; i < slots_.size(); ++i) {
+      if (slots_[i].state != ImageState::missing || absolute_[i]) continue;
+      const std::string_view key = keys_[i];
+      const std::size_t dot = key.rfind('.');
+      if (dot == std::string_view::npos || key.find('/', dot) != std::string_view::npos) continue;
+      const std::string_view ext = key.substr(dot);
+      for (std::string_view other : kExtensions) {
+        if (other == ext) continue;
+        alt.assign(key.substr(0, dot)).append(other);
+        StoreHit hit = find_in_stores(*stores_, alt, {}, FlatStringMap<std::size_t>::hash(alt));
+        if (hit.store < 0) continue;
+        slots_[i].state = ImageState::other_extension;
+        found_.emplace(i, std::string(hit.image.path));
+        break;
+      }
+    }
+  }
+
+  // The archive entry a present image should equal: the first reference archive
+  // (zip stores first, then options' references) that holds its name.
+  std::optional<ArchiveEntryRef> entry_for(std::string_view path, const std::vector<const ImageStore*>& archives) const {
+    for (const ImageStore* a : archives) {
+      auto hit = a->find(path, {});
+      if (!hit) continue;
+      auto crc = a->crc32_of(hit->path);
+      if (!crc) continue;
+      return ArchiveEntryRef{base_name(a->location()), hit->size, *crc};
+    }
+    return std::nullopt;
+  }
+
+  static std::string_view base_name(std::string_view path) {
+    while (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
+    const std::size_t slash = path.rfind('/');
+    return slash == std::string_view::npos ? path : path.substr(slash + 1);
+  }
+
+  // The present images of folder and img2dataset stores, on every core: compared
+  // with the archive entry of the same name, and walked or decoded (--deep).
+  void inspect() {
+    std::vector<const ImageStore*> archives;
+    if (o_.archive_compare) {
+      for (const auto& st : *stores_) {
+        if (st->kind() == StoreKind::zip) archives.push_back(st.get());
+      }
+      if (o_.references) {
+        if (const StoreList* refs = o_.references()) {
+          for (const auto& st : *refs) archives.push_back(st.get());
+        }
+      }
+    }
+    if (o_.deep == DeepLevel::off && archives.empty()) return;
+    std::vector<InspectTask> tasks;
+    std::vector<std::size_t> task_slot;
+    for (std::size_t i = 0; i < slots_.size(); ++i) {
+      const Resolution& res = slots_[i];
       if (res.state != ImageState::present || res.store < 0) continue;
       const ImageStore& store = *(*stores_)[static_cast<std::size_t>(res.store)];
       if (store.kind() == StoreKind::zip) continue;
-      todo.emplace_back(join_path(store.location(), res.path), &res);
+      InspectTask task{join_path(store.location(), res.path), {}};
+      if (store.kind() == StoreKind::folder) task.entry = entry_for(res.path, archives);
+      if (!task.entry && o_.deep == DeepLevel::off) continue;
+      tasks.push_back(std::move(task));
+      task_slot.push_back(i);
     }
-    std::atomic<std::size_t> next{0};
-    std::vector<std::string> problems(todo.size());
-    auto work = [&] {
-      for (std::size_t i; (i = next.fetch_add(1)) < todo.size();) problems[i] = image_structure_problem(todo[i].first);
-    };
-    std::vector<std::thread> threads;
-    for (unsigned t = 1; t < std::max(1u, o_.jobs); ++t) threads.emplace_back(work);
-    work();
-    for (auto& t : threads) t.join();
-    for (std::size_t i = 0; i < todo.size(); ++i) {
-      if (problems[i].empty()) continue;
-      todo[i].second->state = ImageState::corrupt;
-      details_.emplace(static_cast<std::size_t>(todo[i].second - slots_.data()), std::move(problems[i]));
+    std::vector<InspectVerdict> verdicts = inspect_images(tasks, o_.deep, o_.jobs);
+    auto& sum = report_.summary;
+    for (std::size_t t = 0; t < tasks.size(); ++t) {
+      InspectVerdict& v = verdicts[t];
+      const std::size_t slot = task_slot[t];
+      sum.compared_with_archive += v.compared ? 1 : 0;
+      sum.content_differs_from_extension += v.content_differs ? 1 : 0;
+      if (!v.warning.empty()) {
+        ++sum.warnings;
+        report_.warnings.push_back({std::string(keys_[slot]), std::move(v.warning)});
+      }
+      if (v.kind == InspectVerdict::Kind::whole) continue;
+      slots_[slot].state = v.kind == InspectVerdict::Kind::damaged ? ImageState::damaged : ImageState::corrupt;
+      details_.emplace(slot, std::move(v.detail));
     }
   }
 
@@ -303,6 +376,8 @@ class MissingJob {
         case ImageState::missing: ++sum.missing; break;
         case ImageState::empty: ++sum.empty; break;
         case ImageState::corrupt: ++sum.corrupt; break;
+        case ImageState::damaged: ++sum.damaged; break;
+        case ImageState::other_extension: ++sum.other_extension; break;
         case ImageState::invalid: break;
       }
       report_.missing_images.emplace_back(keys_[i]);
@@ -323,6 +398,10 @@ class MissingJob {
       m.image = keys_[p.slot];
       m.state = res.state;
       if (auto d = details_.find(p.slot); d != details_.end()) m.detail = d->second;
+      if (auto f = found_.find(p.slot); f != found_.end()) {
+        m.found = f->second;
+        m.detail = "on disk as " + f->second;
+      }
       if (meta_ != nullptr) {
         if (const MetaInfo* info = meta_->find(m.image)) {
           m.url = info->url;
@@ -356,7 +435,8 @@ class MissingJob {
   HugeVector<std::uint64_t> hashes_;    // slot -> its hash
   std::vector<bool> absolute_;          // slot -> checked where it points
   HugeVector<Resolution> slots_;
-  std::unordered_map<std::size_t, std::string> details_;  // slot -> why it is corrupt (--deep)
+  std::unordered_map<std::size_t, std::string> details_;  // slot -> why it is corrupt or damaged
+  std::unordered_map<std::size_t, std::string> found_;    // slot -> the name under another extension
   HugeVector<std::size_t> id_hashes_;  // 64-bit hashes: enough to count repeated ids
   HugeString ids_;
   HugeVector<Pending> pending_;

@@ -18,11 +18,11 @@ std::string csv_field(std::string_view s) {
 }
 
 std::string render_missing_csv(const MissingReport& report) {
-  std::string out = "index,id,image,url,caption\r\n";
+  std::string out = "index,id,image,url,caption,state,detail\r\n";
   for (const auto& r : report.records) {
     if (r.state == ImageState::invalid) continue;
-    out += fmt::format("{},{},{},{},{}\r\n", r.index, csv_field(r.id), csv_field(r.image), csv_field(r.url),
-                       csv_field(r.caption));
+    out += fmt::format("{},{},{},{},{},{},{}\r\n", r.index, csv_field(r.id), csv_field(r.image), csv_field(r.url),
+                       csv_field(r.caption), image_state_name(r.state), csv_field(r.detail));
   }
   return out;
 }
@@ -36,6 +36,14 @@ std::string render_missing_list(const MissingReport& report) {
   return out;
 }
 
+void write_state_counts(JsonWriter& w, const MissingSummary& s) {
+  w.key("missing"); w.value(s.missing);
+  w.key("empty"); w.value(s.empty);
+  w.key("corrupt"); w.value(s.corrupt);
+  w.key("damaged"); w.value(s.damaged);
+  w.key("other_extension"); w.value(s.other_extension);
+}
+
 namespace {
 
 void write_record(JsonWriter& w, const MissingRecord& r) {
@@ -47,6 +55,7 @@ void write_record(JsonWriter& w, const MissingRecord& r) {
   w.key("caption"); w.value(r.caption);
   w.key("state"); w.value(image_state_name(r.state));
   if (!r.detail.empty()) { w.key("detail"); w.value(r.detail); }
+  if (!r.found.empty()) { w.key("found"); w.value(r.found); }
   w.end_object();
 }
 
@@ -83,13 +92,15 @@ std::string render_missing_json(const MissingReport& report, const MissingReport
   w.key("without_image"); w.value(s.without_image);
   w.key("distinct_images"); w.value(s.distinct_images);
   w.key("present"); w.value(s.present);
-  w.key("missing"); w.value(s.missing);
-  w.key("empty"); w.value(s.empty);
-  w.key("corrupt"); w.value(s.corrupt);
+  write_state_counts(w, s);
   w.key("invalid"); w.value(s.invalid);
   w.key("duplicate_ids"); w.value(s.duplicate_ids);
   w.key("duplicate_images"); w.value(s.duplicate_images);
   w.key("missing_fraction"); w.value(s.missing_fraction());
+  w.key("deep"); w.value(deep_level_name(info.deep));
+  w.key("compared_with_archive"); w.value(s.compared_with_archive);
+  w.key("content_differs_from_extension"); w.value(s.content_differs_from_extension);
+  w.key("warnings"); w.value(s.warnings);
   w.end_object();
   w.key("missing");
   w.begin_array();
@@ -101,6 +112,15 @@ std::string render_missing_json(const MissingReport& report, const MissingReport
   w.begin_array();
   for (const auto& r : report.records) {
     if (r.state == ImageState::invalid) write_record(w, r);
+  }
+  w.end_array();
+  w.key("warnings");
+  w.begin_array();
+  for (const auto& wr : report.warnings) {
+    w.begin_object();
+    w.key("image"); w.value(wr.image);
+    w.key("detail"); w.value(wr.detail);
+    w.end_object();
   }
   w.end_array();
   w.end_object();

@@ -2,6 +2,7 @@
 // coreutils does it, so that scripts and sha256sum read what we write.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -25,5 +26,8 @@ std::string quote_name(std::string_view name);
 
 // True when `s` is valid UTF-8.
 bool is_valid_utf8(std::string_view s);
+
+// A count with its thousands grouped, as people read sizes: 68112 -> "68,112".
+std::string group_digits(std::uint64_t n);
 
 }  // namespace lv

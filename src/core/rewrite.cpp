@@ -22,7 +22,13 @@ std::string default_zip_dest(const std::string& zip) {
 template <class Out>
 class Rewriter {
  public:
-  Rewriter(const RewriteOptions& o, Out& out) : o_(o), out_(out) {}
+  Rewriter(const RewriteOptions& o, Out& out) : o_(o), out_(out) {
+    if (o_.judged != nullptr) {
+      for (const auto& m : o_.judged->records) {
+        if (m.state != ImageState::invalid) judged_.emplace(m.image, &m);
+      }
+    }
+  }
 
   Status on_batch(const RecordBatch& b) {
     const char* base = b.text.data();
@@ -103,6 +109,30 @@ class Rewriter {
       target = *gcc;
     } else if (o_.stores != nullptr) {
       std::string image = normalize_path(r.image);
+      const auto j = judged_.find(image);
+      if (j != judged_.end() && (j->second->state != ImageState::other_extension || !o_.fix_extensions)) {
+        ++stats_.missing;
+        drop = o_.drop_missing;
+        return;
+      }
+      if (o_.fix_extensions) {
+        // Only the extension changes, in the value as written.
+        target = std::string(r.image);
+        if (j != judged_.end()) {
+          const std::string_view found = j->second->found;
+          target.resize(target.rfind('.'));
+          target += found.substr(found.rfind('.'));
+          ++stats_.fixed_extensions;
+        }
+        target = o_.prefix + target;
+        if (target == r.image) {
+          ++stats_.unchanged;
+          return;
+        }
+        ++stats_.rewritten;
+        value = std::move(target);
+        return;
+      }
       StoreHit hit = find_in_stores(*o_.stores, image, o_.meta != nullptr ? o_.meta->url_of(image) : std::string_view());
       if (hit.store >= 0) {
         const ImageStore& store = *(*o_.stores)[static_cast<std::size_t>(hit.store)];
@@ -132,6 +162,7 @@ class Rewriter {
   RewriteStats stats_;
   std::string carry_;
   bool kept_any_ = false;
+  std::unordered_map<std::string_view, const MissingRecord*> judged_;  // image -> why it is not usable
 };
 
 struct StringOut {

@@ -25,7 +25,14 @@ struct RewriteOptions {
   const std::vector<std::unique_ptr<ImageStore>>* stores = nullptr;
   std::string zip_dest;
   const MetaIndex* meta = nullptr;  // URLs for img2dataset stores
-  bool drop_missing = false;        // drop records whose image no store has
+  bool drop_missing = false;        // drop records whose image no store has (or is not usable: `judged`)
+  // The images judged beforehand by find_missing over the same stores (--deep,
+  // the archive compare, other extensions): one that is not usable counts as
+  // missing; with fix_extensions, one under another extension points at the
+  // file that is there (X.gif for X.jpg): only its extension changes, and the
+  // values are not pointed at the stores.
+  const MissingReport* judged = nullptr;
+  bool fix_extensions = false;
   // Values are img2dataset files (`00000/000000123.jpg`): name them as LLaVA
   // does (`GCC_train_*.jpg`) through their sidecar URL and `meta`.
   bool rename_to_gcc = false;
@@ -41,7 +48,8 @@ struct RewriteStats {
   std::uint64_t with_image = 0;
   std::uint64_t rewritten = 0;  // value changed
   std::uint64_t unchanged = 0;  // same value (bytes kept as they were)
-  std::uint64_t missing = 0;    // not in any store: kept, or dropped with drop_missing
+  std::uint64_t missing = 0;    // not in any store, or not usable: kept, or dropped with drop_missing
+  std::uint64_t fixed_extensions = 0;  // pointed at the file under another extension (counted in rewritten)
   std::uint64_t invalid = 0;    // unsafe or non-string values: kept as they were
   std::uint64_t dropped = 0;
 };

@@ -43,6 +43,10 @@ if "corrupt_images" in want:
     names = sorted(m["image"] for m in got["missing"] if m["state"] == "corrupt")
     if names != sorted(want["corrupt_images"]):
         bad.append(f"corrupt names differ: {names}")
+if "damaged_images" in want:
+    names = sorted(m["image"] for m in got["missing"] if m["state"] == "damaged")
+    if names != sorted(want["damaged_images"]):
+        bad.append(f"damaged names differ: {names}")
 print("\n".join(bad))
 sys.exit(1 if bad else 0)
 PY
@@ -51,7 +55,7 @@ PY
 "$LV" missing chat.json --images images --json r1.json >/dev/null
 check "missing: folder" compare_missing chat_images r1.json records distinct_images present missing empty
 "$LV" missing chat.json --images images --images images.zip --json r2.json >/dev/null
-check "missing: folder then zip" compare_missing chat_images_and_zip r2.json records distinct_images present missing empty
+check "missing: folder then zip" compare_missing chat_images_and_zip r2.json records distinct_images present missing empty damaged
 "$LV" missing chat.json --images images --deep --json r3.json >/dev/null
 check "missing: --deep" compare_missing chat_images_deep r3.json present missing empty corrupt
 "$LV" missing chat.json --images img2dataset --meta metadata.json --json r4.json >/dev/null
@@ -94,7 +98,8 @@ drop_check() {
   "$PY" - <<'PY'
 import json, sys
 a, b = json.load(open("chat.json")), json.load(open("kept.json"))
-gone = set(json.load(open("expected.json"))["chat_images_and_zip"]["missing_images"])
+e = json.load(open("expected.json"))["chat_images_and_zip"]
+gone = set(e["missing_images"]) | set(e["damaged_images"])
 kept = [r for r in a if r["image"] not in gone]
 if [r["id"] for r in kept] != [r["id"] for r in b]:
     sys.exit("kept records differ")
