@@ -29,6 +29,9 @@ struct ArchiveEntryRef {
 struct InspectTask {
   std::string path;                      // the file on disk
   std::optional<ArchiveEntryRef> entry;  // compare with it when set
+  // The size the folder listing saw (UINT64_MAX: not known): a file whose listed
+  // size is not the entry's is damaged without being read.
+  std::uint64_t listed_size = UINT64_MAX;
 };
 
 struct InspectVerdict {

@@ -82,6 +82,7 @@ struct Resolution {
   ImageState state = ImageState::missing;
   int store = -1;             // index of the store that has it
   std::string_view path;      // inside that store
+  std::uint64_t size = UINT64_MAX;  // as listed (UINT64_MAX: not known)
 };
 
 class MissingJob {
@@ -251,6 +252,7 @@ class MissingJob {
       res.state = ImageState::present;
       res.store = hit.store;
       res.path = hit.image.path;
+      res.size = hit.image.size;
     } else if (hit.empty_only) {
       res.state = ImageState::empty;
     }
@@ -322,7 +324,7 @@ class MissingJob {
       if (res.state != ImageState::present || res.store < 0) continue;
       const ImageStore& store = *(*stores_)[static_cast<std::size_t>(res.store)];
       if (store.kind() == StoreKind::zip) continue;
-      InspectTask task{join_path(store.location(), res.path), {}};
+      InspectTask task{join_path(store.location(), res.path), {}, res.size};
       if (store.kind() == StoreKind::folder) task.entry = entry_for(res.path, archives);
       if (!task.entry && o_.deep == DeepLevel::off) continue;
       tasks.push_back(std::move(task));

@@ -53,6 +53,10 @@ TEST_CASE("a file equal to its entry is whole; one that differs says how, in siz
   CHECK(v.detail == fmt::format("differs from its images.zip entry: CRC-32 {:08x}, the entry's {:08x} (68,112 bytes each)",
                                 crc_of(flipped), crc_of(content)));
 
+  // A listed size that is not the entry's decides without a read (the file need not even be there).
+  InspectTask listed{dir / "not-read.jpg", task.entry, 41203};
+  CHECK(inspect_image(listed, DeepLevel::off).detail == "differs from its images.zip entry: 41,203 of 68,112 bytes");
+
   InspectTask gone{dir / "gone.jpg", task.entry};
   v = inspect_image(gone, DeepLevel::off);
   CHECK(v.kind == InspectVerdict::Kind::damaged);
