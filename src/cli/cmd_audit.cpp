@@ -114,6 +114,10 @@ int run_audit(const AuditCommandOptions& o) {
       text += fmt::format("  {} of them are in the archives{}\n", rec.in_archives,
                           rec.restore.empty() ? std::string() : "; to restore them: " + rec.restore);
     }
+    if (!rec.fix_extensions.empty()) {
+      text += fmt::format("  {} are there under another extension (X.gif for X.jpg); to point the records at them: {}\n",
+                          s.other_extension, rec.fix_extensions);
+    }
   }
   for (const auto& p : r.prompts) {
     text += fmt::format("prompts {}: {} of {} files as published\n", quote_name(p.path), p.as_published,

@@ -66,6 +66,7 @@ struct AuditRecords {
   std::string hint;               // why no image was found, when none was
   std::uint64_t in_archives = 0;  // of the unusable images, how many an archive of DIR holds
   std::string restore;            // the command that restores them, when in_archives > 0
+  std::string fix_extensions;     // the rewrite that points other_extension records at the files there
   std::string error;  // when the file could not be read (invalid JSON...)
 };
 

@@ -233,6 +233,14 @@ void RecordAudit::judge_records(AuditRecords& rec, const std::string& records_pa
                                             rec.invalid_detail));
     }
   }
+  if (s.other_extension > 0 && !roots.shown.empty()) {
+    std::string fixed = records_path;
+    if (const std::size_t dot = fixed.rfind('.'); dot != std::string::npos && fixed.find('/', dot) == std::string::npos) {
+      fixed.resize(dot);
+    }
+    rec.fix_extensions = fmt::format("llava-verify rewrite {} --images {} --fix-extensions -o {}", quote_name(records_path),
+                                     quote_name(roots.shown.front()), quote_name(fixed + ".fixed.json"));
+  }
   if (unusable == 0 || roots.archives_only) return;
   const StoreList& archives = archives_for(slot);
   std::vector<std::uint64_t> per_archive(archives.size(), 0);

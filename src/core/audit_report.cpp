@@ -263,6 +263,7 @@ std::string render_audit_json(const AuditReport& r, const AuditReportInfo& info)
     w.end_array();
     w.key("in_archives"); w.value(rec.in_archives);
     w.key("restore"); w.value(rec.restore);
+    w.key("fix_extensions"); w.value(rec.fix_extensions);
     w.key("hint"); w.value(rec.hint);
     w.key("invalid"); w.value(s.invalid);
     w.key("absolute"); w.value(rec.absolute);

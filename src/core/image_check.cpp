@@ -27,6 +27,8 @@ constexpr std::size_t kWindow = 256 * 1024;
 // position (fewer at the end, none past it), valid until the next call.
 class Source {
  public:
+  // Set when the answer is a JPEG scan cut off with no end marker (StructureVerdict::undecided).
+  bool undecided = false;
   virtual ~Source() = default;
   std::uint64_t size() const { return size_; }
   virtual std::string_view at(std::uint64_t pos, std::size_t n) = 0;
@@ -130,6 +132,7 @@ std::string scan_ends(Source& s, std::uint64_t scan_at) {
     const std::string_view tail = s.at(s.size() - kZeroTail, kZeroTail);
     if (tail.size() == kZeroTail && std::all_of(tail.begin(), tail.end(), [](char c) { return c == 0; })) return {};
   }
+  s.undecided = true;
   return truncated("JPEG", fmt::format("inside the scan that starts at byte {}", scan_at), s.size());
 }
 
@@ -419,18 +422,21 @@ std::string image_structure_problem_bytes(std::string_view bytes) {
   return check(s);
 }
 
-std::string image_structure_problem(const std::string& path) {
+std::string image_structure_problem(const std::string& path) { return image_structure_check(path).problem; }
+
+StructureVerdict image_structure_check(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-  if (fd < 0) return error_text(errno);
+  if (fd < 0) return {error_text(errno)};
   struct stat st{};
-  std::string out;
+  StructureVerdict out;
   if (::fstat(fd, &st) != 0) {
-    out = error_text(errno);
+    out.problem = error_text(errno);
   } else if (!S_ISREG(st.st_mode)) {
-    out = "not a regular file";
+    out.problem = "not a regular file";
   } else {
     FileSource s(fd, static_cast<std::uint64_t>(st.st_size));
-    out = check(s);
+    out.problem = check(s);
+    out.undecided = s.undecided && !out.problem.empty();
   }
   ::close(fd);
   return out;

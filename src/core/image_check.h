@@ -26,6 +26,16 @@ namespace lv {
 // while it is read gives an answer, never a crash.
 std::string image_structure_problem(const std::string& path);
 
+// The same, saying whether the structure alone cannot decide: a JPEG whose data
+// end inside a scan, with no end marker, loads in PIL when the scan holds every
+// block (only the marker is lost) and fails when it is cut short; only decoding
+// tells (image_decode.h). `problem` is then the truncation.
+struct StructureVerdict {
+  std::string problem;
+  bool undecided = false;
+};
+StructureVerdict image_structure_check(const std::string& path);
+
 // The same for bytes in memory (tests, fuzzing).
 std::string image_structure_problem_bytes(std::string_view bytes);
 

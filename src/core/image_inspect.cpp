@@ -126,7 +126,9 @@ InspectVerdict inspect_image(const InspectTask& task, DeepLevel level) {
   }
   if (level == DeepLevel::off) return v;
   if (level == DeepLevel::structure) {
-    v.detail = image_structure_problem(task.path);
+    StructureVerdict sv = image_structure_check(task.path);
+    // A JPEG scan cut off with no end marker: decoding this one file decides.
+    v.detail = sv.undecided ? image_decode_check(task.path).problem : std::move(sv.problem);
   } else {
     DecodeVerdict dv = image_decode_check(task.path);
     v.detail = std::move(dv.problem);
