@@ -347,14 +347,21 @@ std::string check_bmp(Source& s) {
     if (!s.uint(18, 2, false, width) || !s.uint(20, 2, false, height) || !s.uint(24, 2, false, bpp)) {
       return truncated("BMP", "inside its header", s.size());
     }
-  } else if (header >= 40) {
+  } else if (header == 40 || header == 64 || header == 108 || header == 124) {  // the ones PIL reads
     if (!s.uint(18, 4, false, width) || !s.uint(22, 4, false, height) || !s.uint(28, 2, false, bpp) ||
         !s.uint(30, 4, false, compression)) {
       return truncated("BMP", "inside its header", s.size());
     }
     height = static_cast<std::uint32_t>(std::abs(static_cast<std::int64_t>(static_cast<std::int32_t>(height))));
+    std::uint32_t colors = 0;
+    if (!s.uint(46, 4, false, colors)) return truncated("BMP", "inside its header", s.size());
+    // A palette of more colors than a pixel can index: PIL's "invalid palette size".
+    if (bpp <= 8 && colors > 256) return fmt::format("BMP of {} bits per pixel with a palette of {} colors", bpp, colors);
   } else {
-    return fmt::format("BMP with a header of {} bytes (12, 40 or more)", header);
+    return fmt::format("BMP with a header of {} bytes (PIL reads 12, 40, 64, 108 or 124)", header);
+  }
+  if (bpp != 1 && bpp != 4 && bpp != 8 && bpp != 16 && bpp != 24 && bpp != 32) {
+    return fmt::format("BMP of {} bits per pixel (PIL reads 1, 4, 8, 16, 24 or 32)", bpp);
   }
   if (offset > s.size()) return fmt::format("BMP whose pixel data would start at byte {}, past its end (truncated)", offset);
   if (compression != 0 && compression != 3 && compression != 6) return {};  // run-length data: its length is not known up front
@@ -365,6 +372,47 @@ std::string check_bmp(Source& s) {
 }
 
 // What a file that is no image is.
+// TIFF: the first directory and the strips or tiles it points to, against the
+// file's size (PIL reads the first image).
+std::string check_tiff(Source& s) {
+  const bool big = s.at(0, 1) == "M";
+  std::uint32_t ifd = 0, entries = 0;
+  if (!s.uint(4, 4, big, ifd)) return truncated("TIFF", "inside its header", s.size());
+  if (!s.uint(ifd, 2, big, entries) || std::uint64_t{ifd} + 2 + 12ull * entries > s.size()) {
+    return truncated("TIFF", fmt::format("inside its first directory (at byte {})", ifd), s.size());
+  }
+  // A tag's values: SHORT or LONG, inline when they fit in 4 bytes.
+  struct Values {
+    std::uint64_t at = 0, count = 0;
+    int width = 0;
+  };
+  Values offsets, counts;
+  for (std::uint32_t i = 0; i < entries; ++i) {
+    const std::uint64_t e = std::uint64_t{ifd} + 2 + 12ull * i;
+    std::uint32_t tag = 0, type = 0, count = 0, value = 0;
+    if (!s.uint(e, 2, big, tag) || !s.uint(e + 2, 2, big, type) || !s.uint(e + 4, 4, big, count) || !s.uint(e + 8, 4, big, value)) {
+      return truncated("TIFF", "inside its first directory", s.size());
+    }
+    if (tag != 273 && tag != 279 && tag != 324 && tag != 325) continue;
+    if (type != 3 && type != 4) continue;
+    const int width = type == 3 ? 2 : 4;
+    Values v{std::uint64_t{count} * static_cast<std::uint64_t>(width) <= 4 ? e + 8 : value, count, width};
+    (tag == 273 || tag == 324 ? offsets : counts) = v;
+  }
+  const std::uint64_t n = std::min(offsets.count, counts.count);
+  for (std::uint64_t k = 0; k < n && k < (1u << 20); ++k) {
+    std::uint32_t off = 0, len = 0;
+    if (!s.uint(offsets.at + k * static_cast<std::uint64_t>(offsets.width), offsets.width, big, off) ||
+        !s.uint(counts.at + k * static_cast<std::uint64_t>(counts.width), counts.width, big, len)) {
+      return truncated("TIFF", "inside its strip table", s.size());
+    }
+    if (std::uint64_t{off} + len > s.size()) {
+      return truncated("TIFF", fmt::format("inside strip {} (bytes {} to {})", k, off, std::uint64_t{off} + len), s.size());
+    }
+  }
+  return {};
+}
+
 std::string not_an_image(std::string_view head) {
   std::string_view t = head;
   if (t.starts_with("\xEF\xBB\xBF")) t.remove_prefix(3);
@@ -398,8 +446,9 @@ std::string check(Source& s) {
   if (starts("GIF87a") || starts("GIF89a")) return check_gif(s);
   if (starts("RIFF") && starts("WEBP", 8)) return check_webp(s);
   if (starts("BM")) return check_bmp(s);
-  // Formats PIL opens that LLaVA's data do not use: not walked, not called damaged.
-  if (starts("II*\0") || starts("MM\0*") || starts(std::string_view("\0\0\1\0", 4))) return {};
+  // TIFF: its first directory and strips; ICO (not in LLaVA's data): not walked.
+  if (starts(std::string_view("II*\0", 4)) || starts(std::string_view("MM\0*", 4))) return check_tiff(s);
+  if (starts(std::string_view("\0\0\1\0", 4))) return {};  // ICO: not walked, not called damaged
   return not_an_image(head);
 }
 
@@ -417,9 +466,13 @@ std::string_view image_format_of(std::string_view head) {
   return {};
 }
 
-std::string image_structure_problem_bytes(std::string_view bytes) {
+std::string image_structure_problem_bytes(std::string_view bytes) { return image_structure_check_bytes(bytes).problem; }
+
+StructureVerdict image_structure_check_bytes(std::string_view bytes) {
   MemorySource s(bytes);
-  return check(s);
+  StructureVerdict out{check(s)};
+  out.undecided = s.undecided && !out.problem.empty();
+  return out;
 }
 
 std::string image_structure_problem(const std::string& path) { return image_structure_check(path).problem; }

@@ -35,6 +35,7 @@ struct StructureVerdict {
   bool undecided = false;
 };
 StructureVerdict image_structure_check(const std::string& path);
+StructureVerdict image_structure_check_bytes(std::string_view bytes);
 
 // The same for bytes in memory (tests, fuzzing).
 std::string image_structure_problem_bytes(std::string_view bytes);

@@ -85,12 +85,9 @@ if len(deep) != s["corrupt"]:
 
 # Known disagreements, each with why (docs/robustness.md, "--deep against PIL"): a file
 # here that --deep stops calling corrupt, or one not here that it calls corrupt, fails.
-KNOWN = {
-    # The scan's data are whole, only FF D9 is missing. Pillow loads it when libjpeg
-    # decodes the last rows without asking for more input (10 of 208 baseline JPEGs so
-    # damaged, 0 of 192 progressive ones); a structure walk cannot tell that from a cut.
-    "noeoi_large_1024x768.jpg",
-}
+# (None since session 6: a JPEG whose scan runs to the end of the file with no FF D9,
+# which a structure walk cannot tell from a cut, is decided by decoding that one file.)
+KNOWN = set()
 loads = [n for n in pil if pil[n][0] == "ok"]
 errors = [n for n in pil if pil[n][0] == "error"]
 known = [n for n in loads if n in deep and n in KNOWN]
