@@ -153,10 +153,9 @@ def http(out):
           "ftp://host/\n://nohost\nhttps:///path\n")
 
 
-def images(out):
-    """Tiny images of each format --deep walks (Pillow, Debian python3-pil), whole and cut."""
+def images(out, t):
+    """Tiny images of each format --deep walks and decodes (Pillow, Debian python3-pil), whole and cut."""
     from PIL import Image
-    t = "image_check"
     im = Image.new("RGB", (8, 6))
     im.putdata([((x * 37) % 256, (y * 53) % 256, (x * y * 11) % 256) for y in range(6) for x in range(8)])
     made = {}
@@ -184,7 +183,8 @@ def main():
     records(out, "rewrite")
     zips(out)
     http(out)
-    images(out)
+    images(out, "image_check")
+    images(out, "image_decode")
 
 
 if __name__ == "__main__":

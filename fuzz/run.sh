@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 
 seconds=${1:-60}
 shift || true
-all=(manifest_text manifest_hashdeep manifest_json records rewrite zip http_headers image_check)
+all=(manifest_text manifest_hashdeep manifest_json records rewrite zip http_headers image_check image_decode)
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${all[@]}")
 

@@ -280,7 +280,7 @@ void decode_png_c(const unsigned char* data, std::size_t size, PngResult* out) {
 #endif
   png_set_option(png, PNG_SKIP_sRGB_CHECK_PROFILE, PNG_OPTION_ON);
   png_set_user_limits(png, 0x7fffffff, 0x7fffffff);
-  png_set_chunk_malloc_max(png, 0);
+  png_set_chunk_malloc_max(png, 256u << 20);  // chunks are in the file anyway (the structure walk checked their lengths)
   png_read_info(png, info);
   out->width = png_get_image_width(png, info);
   out->height = png_get_image_height(png, info);

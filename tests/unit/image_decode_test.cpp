@@ -1,0 +1,134 @@
+// --deep=decode's verdicts, whole messages; PIL's own verdicts on a corpus are
+// checked by tests/cli/compat_decode_pil.sh.
+#include "core/image_decode.h"
+
+#include <doctest/doctest.h>
+#include <zlib.h>
+
+#include <string>
+
+#include "core/image_check.h"
+
+using namespace lv;
+
+namespace {
+
+// A whole 1x1 baseline JPEG (libjpeg decodes it; PIL loads it).
+const std::string kJpeg(
+    "\xff\xd8\xff\xe0\x00\x10\x4a\x46\x49\x46\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xdb\x00\x43\x00\x08\x06\x06"
+    "\x07\x06\x05\x08\x07\x07\x07\x09\x09\x08\x0a\x0c\x14\x0d\x0c\x0b\x0b\x0c\x19\x12\x13\x0f\x14\x1d\x1a\x1f\x1e\x1d"
+    "\x1a\x1c\x1c\x20\x24\x2e\x27\x20\x22\x2c\x23\x1c\x1c\x28\x37\x29\x2c\x30\x31\x34\x34\x34\x1f\x27\x39\x3d\x38\x32"
+    "\x3c\x2e\x33\x34\x32\xff\xc0\x00\x0b\x08\x00\x01\x00\x01\x01\x01\x11\x00\xff\xc4\x00\x1f\x00\x00\x01\x05\x01\x01"
+    "\x01\x01\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\xff\xc4\x00\xb5\x10"
+    "\x00\x02\x01\x03\x03\x02\x04\x03\x05\x05\x04\x04\x00\x00\x01\x7d\x01\x02\x03\x00\x04\x11\x05\x12\x21\x31\x41\x06"
+    "\x13\x51\x61\x07\x22\x71\x14\x32\x81\x91\xa1\x08\x23\x42\xb1\xc1\x15\x52\xd1\xf0\x24\x33\x62\x72\x82\x09\x0a\x16"
+    "\x17\x18\x19\x1a\x25\x26\x27\x28\x29\x2a\x34\x35\x36\x37\x38\x39\x3a\x43\x44\x45\x46\x47\x48\x49\x4a\x53\x54\x55"
+    "\x56\x57\x58\x59\x5a\x63\x64\x65\x66\x67\x68\x69\x6a\x73\x74\x75\x76\x77\x78\x79\x7a\x83\x84\x85\x86\x87\x88\x89"
+    "\x8a\x92\x93\x94\x95\x96\x97\x98\x99\x9a\xa2\xa3\xa4\xa5\xa6\xa7\xa8\xa9\xaa\xb2\xb3\xb4\xb5\xb6\xb7\xb8\xb9\xba"
+    "\xc2\xc3\xc4\xc5\xc6\xc7\xc8\xc9\xca\xd2\xd3\xd4\xd5\xd6\xd7\xd8\xd9\xda\xe1\xe2\xe3\xe4\xe5\xe6\xe7\xe8\xe9\xea"
+    "\xf1\xf2\xf3\xf4\xf5\xf6\xf7\xf8\xf9\xfa\xff\xda\x00\x08\x01\x01\x00\x00\x3f\x00\xd2\xcf\x20\xff\xd9",
+    333);
+
+std::string be32(std::uint32_t v) {
+  return {static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8), static_cast<char>(v)};
+}
+
+std::string chunk(const std::string& type, const std::string& data) {
+  std::string c = be32(static_cast<std::uint32_t>(data.size())) + type + data;
+  const auto crc = static_cast<std::uint32_t>(
+      crc32(crc32(0, nullptr, 0), reinterpret_cast<const Bytef*>(c.data() + 4), static_cast<uInt>(c.size() - 4)));
+  return c + be32(crc);
+}
+
+// A PNG of w x h at `depth` bits, color type `type`, every row `row` (filter byte included).
+std::string png(std::uint32_t w, std::uint32_t h, char depth, char type, const std::string& row) {
+  std::string raw;
+  raw.reserve(row.size() * h);
+  for (std::uint32_t y = 0; y < h; ++y) raw += row;
+  uLongf n = compressBound(raw.size());
+  std::string z(n, '\0');
+  compress2(reinterpret_cast<Bytef*>(z.data()), &n, reinterpret_cast<const Bytef*>(raw.data()), raw.size(), 9);
+  z.resize(n);
+  return std::string("\x89PNG\r\n\x1A\n", 8) + chunk("IHDR", be32(w) + be32(h) + depth + type + std::string(3, '\0')) +
+         chunk("IDAT", z) + chunk("IEND", "");
+}
+
+std::string rgb_png() { return png(2, 2, 8, 2, std::string("\x00\x10\x20\x30\x40\x50\x60", 7)); }
+
+}  // namespace
+
+TEST_CASE("decode: whole images load") {
+  CHECK(image_decode_check_bytes(kJpeg).problem == "");
+  CHECK(image_decode_check_bytes(kJpeg + std::string(64, '\0')).problem == "");  // padding after the end marker
+  CHECK(image_decode_check_bytes(rgb_png()).problem == "");
+  std::string gif = "GIF89a";
+  gif += std::string("\x01\x00\x01\x00\x80\x00\x00", 7);     // 1x1, a global table of 2 colors
+  gif += std::string("\x00\x00\x00\xFF\xFF\xFF", 6);
+  gif += std::string("\x2C\x00\x00\x00\x00\x01\x00\x01\x00\x00", 10);
+  gif += std::string("\x02\x02\x44\x01\x00", 5);              // LZW data, terminator
+  gif += ";";
+  CHECK(image_decode_check_bytes(gif).problem == "");
+}
+
+TEST_CASE("decode: a JPEG whose data end before the last row is truncated") {
+  // Even with only FF D9 missing: libjpeg's bit reader wants the bytes after this tiny
+  // scan's one block, and PIL says "image file is truncated (3 bytes not processed)".
+  CHECK(image_decode_check_bytes(kJpeg.substr(0, kJpeg.size() - 2)).problem ==
+        "JPEG ends at byte 331 before its image data are complete (truncated)");
+  // Cut inside the entropy-coded data.
+  CHECK(image_decode_check_bytes(kJpeg.substr(0, kJpeg.size() - 4)).problem ==
+        "JPEG ends at byte 329 before its image data are complete (truncated)");
+}
+
+TEST_CASE("decode: PIL's pixel limits, decided from the header") {
+  std::string big = kJpeg;
+  const std::size_t sof = big.find("\xFF\xC0");
+  REQUIRE(sof != std::string::npos);
+  big[sof + 5] = static_cast<char>(10000 >> 8);  // height 10000
+  big[sof + 6] = static_cast<char>(10000 & 0xFF);
+  big[sof + 7] = static_cast<char>(20000 >> 8);  // width 20000
+  big[sof + 8] = static_cast<char>(20000 & 0xFF);
+  CHECK(image_decode_check_bytes(big).problem == "above PIL's limit: 20000 x 10000 = 200,000,000 pixels (178,956,970 at most)");
+
+  // 9,500 x 9,500 one-bit pixels: PIL loads it, and warns.
+  const std::string row = std::string(1, '\0') + std::string((9500 + 7) / 8, '\xFF');
+  const DecodeVerdict v = image_decode_check_bytes(png(9500, 9500, 1, 0, row));
+  CHECK(v.problem == "");
+  CHECK(v.warning == "9500 x 9500 = 90,250,000 pixels: PIL warns above 89,478,485 (DecompressionBombWarning)");
+  CHECK(image_decode_check_bytes(png(20000, 10000, 1, 0, std::string(1, '\0'))).problem ==
+        "above PIL's limit: 20000 x 10000 = 200,000,000 pixels (178,956,970 at most)");
+}
+
+TEST_CASE("decode: PNG data that end early, or a bad filter, fail; what follows the last row is not read") {
+  const std::string whole = rgb_png();
+  const std::size_t iend = whole.find("IEND") - 4;
+  CHECK(image_decode_check_bytes(whole.substr(0, iend)).problem == "");  // no IEND: PIL stops after the rows
+  const std::string cut = png(64, 64, 8, 2, std::string(1, '\0') + std::string(192, '\x55'));
+  const std::size_t idat = cut.find("IDAT");
+  CHECK(image_decode_check_bytes(cut.substr(0, idat + 10)).problem.rfind("PNG", 0) == 0);
+  CHECK(image_decode_check_bytes(png(2, 2, 8, 2, std::string("\x09\x10\x20\x30\x40\x50\x60", 7))).problem ==
+        "PNG that libpng cannot decode: bad adaptive filter value");
+}
+
+TEST_CASE("decode: what the structure walk refuses is refused with its reason") {
+  CHECK(image_decode_check_bytes("<!DOCTYPE html><html>").problem == image_structure_problem_bytes("<!DOCTYPE html><html>"));
+  CHECK(image_decode_check_bytes("").problem == "an empty file");
+}
+
+TEST_CASE("decode: hostile bytes give an answer, never a crash") {
+  std::string s = kJpeg;
+  for (std::size_t i = 2; i < s.size(); i += 7) {
+    std::string t = s;
+    t[i] = static_cast<char>(t[i] ^ 0x5A);
+    (void)image_decode_check_bytes(t);
+    (void)image_decode_check_bytes(t.substr(0, i));
+  }
+  const std::string p = rgb_png();
+  for (std::size_t i = 8; i < p.size(); ++i) (void)image_decode_check_bytes(p.substr(0, i));
+  CHECK(true);  // reaching here, under ASan in CI, is the assertion
+}
+
+TEST_CASE("decode: a file that cannot be read says why") {
+  CHECK(image_decode_check("/nonexistent/x.jpg").problem == "No such file or directory");
+  CHECK(image_decode_check("/").problem == "not a regular file");
+}
