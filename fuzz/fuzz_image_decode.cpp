@@ -19,7 +19,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const lv::DecodeVerdict v = lv::image_decode_check_bytes(bytes);
   LV_FUZZ_CHECK(v.problem.find('\n') == std::string::npos, v.problem);
   LV_FUZZ_CHECK(v.warning.find('\n') == std::string::npos, v.warning);
-  const lv::StructureVerdict s = lv::image_structure_check_bytes(bytes);
+  const lv::StructureVerdict s = lv::image_structure_check_bytes(bytes, /*decoding=*/true);
   if (!s.problem.empty() && !s.undecided) LV_FUZZ_CHECK(v.problem == s.problem, v.problem + " | " + s.problem);
   lv_fuzz::MemFile file(bytes);
   if (!file.path().empty()) {

@@ -29,6 +29,8 @@ class Source {
  public:
   // Set when the answer is a JPEG scan cut off with no end marker (StructureVerdict::undecided).
   bool undecided = false;
+  // Stop a PNG's walk at its image data (a decoder reads them next).
+  bool leave_image_data = false;
   virtual ~Source() = default;
   std::uint64_t size() const { return size_; }
   virtual std::string_view at(std::uint64_t pos, std::size_t n) = 0;
@@ -221,6 +223,8 @@ std::string check_png(Source& s) {
     if (std::string_view(name) == "IHDR") no_header = false;
     if (no_header && std::string_view(name) == "IDAT") return fmt::format("PNG whose image data (IDAT at byte {}) come before its header (IHDR)", pos);
     const std::uint64_t data = pos + 8;
+    // Decoding follows: libpng inflates the image data itself (and says what is wrong).
+    if (std::string_view(name) == "IDAT" && s.leave_image_data) return {};
     if (std::string_view(name) == "IDAT") {
       in_idat = true;
       for (std::uint64_t at = data; at < data + length;) {
@@ -468,8 +472,9 @@ std::string_view image_format_of(std::string_view head) {
 
 std::string image_structure_problem_bytes(std::string_view bytes) { return image_structure_check_bytes(bytes).problem; }
 
-StructureVerdict image_structure_check_bytes(std::string_view bytes) {
+StructureVerdict image_structure_check_bytes(std::string_view bytes, bool decoding) {
   MemorySource s(bytes);
+  s.leave_image_data = decoding;
   StructureVerdict out{check(s)};
   out.undecided = s.undecided && !out.problem.empty();
   return out;

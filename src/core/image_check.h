@@ -35,7 +35,9 @@ struct StructureVerdict {
   bool undecided = false;
 };
 StructureVerdict image_structure_check(const std::string& path);
-StructureVerdict image_structure_check_bytes(std::string_view bytes);
+// With `decoding`, a PNG's walk stops at its image data, which the decoder
+// inflates next (the walk would inflate them too).
+StructureVerdict image_structure_check_bytes(std::string_view bytes, bool decoding = false);
 
 // The same for bytes in memory (tests, fuzzing).
 std::string image_structure_problem_bytes(std::string_view bytes);

@@ -7,9 +7,10 @@
 //         (corrupt data, extraneous bytes) are ignored as Pillow ignores them; the
 //         markers after the last row are read, and only their errors count (a
 //         missing end marker does not).
-//   PNG   libpng row by row: IDAT CRCs and the zlib checksum are not checked (PIL
-//         checks neither) and problems after the last row are only warnings; the
-//         CRCs of the chunks before the image data are the structure walk's.
+//   PNG   libpng row by row: IDAT CRCs are not checked (PIL does not), the zlib
+//         stream's Adler-32 is; the file may end after the last row (PIL stops
+//         there); IHDR may come after other chunks. The chunks before the image
+//         data (and their CRCs) are the structure walk's.
 //   GIF   giflib, the first image's rows (PIL's convert loads the first frame).
 //   WebP  libwebp, the first frame (libwebpdemux for animations), scaled down while
 //         decoding so that memory does not follow the canvas.
@@ -168,6 +169,7 @@ void decode_jpeg_c(const unsigned char* data, std::size_t size, JpegResult* out)
   cinfo.scale_denom = 8;
   cinfo.dct_method = JDCT_IFAST;
   cinfo.do_fancy_upsampling = FALSE;
+  cinfo.do_block_smoothing = FALSE;
   if (!jpeg_start_decompress(&cinfo)) {
     out->outcome = JpegOutcome::suspended;
     jpeg_destroy_decompress(&cinfo);
@@ -272,12 +274,9 @@ void decode_png_c(const unsigned char* data, std::size_t size, PngResult* out) {
   }
   if (info == nullptr) png_error(png, "out of memory");
   png_set_read_fn(png, &in, png_read_input);
-  // As Pillow: no IDAT CRC, no zlib checksum, problems after the last row are not errors.
+  // As Pillow: no IDAT CRC; the zlib stream's checksum does count.
   png_set_crc_action(png, PNG_CRC_QUIET_USE, PNG_CRC_QUIET_USE);
-  png_set_benign_errors(png, 1);
-#ifdef PNG_IGNORE_ADLER32
-  png_set_option(png, PNG_IGNORE_ADLER32, PNG_OPTION_ON);
-#endif
+  png_set_benign_errors(png, 0);
   png_set_option(png, PNG_SKIP_sRGB_CHECK_PROFILE, PNG_OPTION_ON);
   png_set_user_limits(png, 0x7fffffff, 0x7fffffff);
   png_set_chunk_malloc_max(png, 256u << 20);  // chunks are in the file anyway (the structure walk checked their lengths)
@@ -524,7 +523,7 @@ DecodeVerdict image_decode_check_bytes(std::string_view bytes) {
   // The structure walk first: it says what PIL's own parsers refuse before any
   // decoder runs, and never refuses what PIL loads, but for one case it leaves
   // to the decoder (a JPEG scan cut off with no end marker).
-  StructureVerdict sv = image_structure_check_bytes(bytes);
+  StructureVerdict sv = image_structure_check_bytes(bytes, /*decoding=*/true);
   if (!sv.problem.empty() && !sv.undecided) return {std::move(sv.problem), {}};
   const std::string_view format = image_format_of(bytes.substr(0, 16));
   if (format == "jpeg") return decode_jpeg(bytes);
