@@ -475,8 +475,9 @@ std::string image_structure_problem_bytes(std::string_view bytes) { return image
 StructureVerdict image_structure_check_bytes(std::string_view bytes, bool decoding) {
   MemorySource s(bytes);
   s.leave_image_data = decoding;
-  StructureVerdict out{check(s)};
+  StructureVerdict out{check(s), false, {}};
   out.undecided = s.undecided && !out.problem.empty();
+  out.format = image_format_of(bytes.substr(0, 16));
   return out;
 }
 
@@ -484,7 +485,7 @@ std::string image_structure_problem(const std::string& path) { return image_stru
 
 StructureVerdict image_structure_check(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-  if (fd < 0) return {error_text(errno)};
+  if (fd < 0) return {error_text(errno), false, {}};
   struct stat st{};
   StructureVerdict out;
   if (::fstat(fd, &st) != 0) {
@@ -495,6 +496,7 @@ StructureVerdict image_structure_check(const std::string& path) {
     FileSource s(fd, static_cast<std::uint64_t>(st.st_size));
     out.problem = check(s);
     out.undecided = s.undecided && !out.problem.empty();
+    out.format = image_format_of(s.at(0, 16));
   }
   ::close(fd);
   return out;

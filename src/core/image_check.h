@@ -33,6 +33,7 @@ std::string image_structure_problem(const std::string& path);
 struct StructureVerdict {
   std::string problem;
   bool undecided = false;
+  std::string_view format;  // what the first bytes announce (image_format_of)
 };
 StructureVerdict image_structure_check(const std::string& path);
 // With `decoding`, a PNG's walk stops at its image data, which the decoder

@@ -614,22 +614,32 @@ DecodeVerdict image_decode_check_bytes(std::string_view bytes) {
   // decoder runs, and never refuses what PIL loads, but for one case it leaves
   // to the decoder (a JPEG scan cut off with no end marker).
   StructureVerdict sv = image_structure_check_bytes(bytes, /*decoding=*/true);
-  if (!sv.problem.empty() && !sv.undecided) return {std::move(sv.problem), {}};
-  const std::string_view format = image_format_of(bytes.substr(0, 16));
-  if (format == "jpeg") return decode_jpeg(bytes);
-  if (format == "png") return decode_png(bytes);
-  if (format == "gif") return decode_gif(bytes);
-  if (format == "webp") return decode_webp(bytes);
-  if (format == "bmp") return decode_bmp(bytes);
-  return {};  // TIFF, ICO: not decoded (LLaVA's data do not use them)
+  DecodeVerdict v;
+  if (!sv.problem.empty() && !sv.undecided) {
+    v.problem = std::move(sv.problem);
+  } else if (sv.format == "jpeg") {
+    v = decode_jpeg(bytes);
+  } else if (sv.format == "png") {
+    v = decode_png(bytes);
+  } else if (sv.format == "gif") {
+    v = decode_gif(bytes);
+  } else if (sv.format == "webp") {
+    v = decode_webp(bytes);
+  } else if (sv.format == "bmp") {
+    v = decode_bmp(bytes);
+  }  // TIFF, ICO: walked (TIFF) or not, not decoded (LLaVA's data do not use them)
+  // A scan cut off with no end marker that does not decode: the walk's words say where.
+  if (sv.undecided && !v.problem.empty()) v.problem = std::move(sv.problem);
+  v.format = sv.format;
+  return v;
 }
 
 DecodeVerdict image_decode_check(const std::string& path) {
   Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
-  if (fd.get() < 0) return {error_text(errno), {}};
+  if (fd.get() < 0) return {error_text(errno), {}, {}};
   struct stat st{};
-  if (::fstat(fd.get(), &st) != 0) return {error_text(errno), {}};
-  if (!S_ISREG(st.st_mode)) return {"not a regular file", {}};
+  if (::fstat(fd.get(), &st) != 0) return {error_text(errno), {}, {}};
+  if (!S_ISREG(st.st_mode)) return {"not a regular file", {}, {}};
   // One read of the size fstat gave, and one byte more to see the end: a file
   // that changes meanwhile is judged on what was read.
   thread_local std::string buf;
@@ -639,7 +649,7 @@ DecodeVerdict image_decode_check(const std::string& path) {
   while (got < want) {
     const ssize_t n = ::read(fd.get(), buf.data() + got, want - got);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return {error_text(errno), {}};
+    if (n < 0) return {error_text(errno), {}, {}};
     if (n == 0) break;
     got += static_cast<std::size_t>(n);
   }

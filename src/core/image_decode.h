@@ -24,6 +24,8 @@ struct DecodeVerdict {
   // What PIL would warn about while loading it (the image loads): above
   // 89,478,485 pixels. Empty otherwise.
   std::string warning;
+  // The format the content is in ("jpeg", "png", ...: image_format_of), empty when none.
+  std::string_view format;
 };
 
 // Decodes the file at `path` (its content decides the format, as in PIL).

@@ -80,19 +80,6 @@ bool digest_file(const std::string& path, FileDigest& d, std::string& why) {
   }
 }
 
-// Whether the file's content is another image format than its extension names.
-bool content_differs(const std::string& path) {
-  const std::string_view claimed = format_of_extension(path);
-  if (claimed.empty()) return false;
-  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
-  if (fd.fd < 0) return false;
-  char head[16];
-  const ssize_t n = ::pread(fd.fd, head, sizeof head, 0);
-  if (n <= 0) return false;
-  const std::string_view actual = image_format_of(std::string_view(head, static_cast<std::size_t>(n)));
-  return !actual.empty() && actual != claimed;
-}
-
 }  // namespace
 
 InspectVerdict inspect_image(const InspectTask& task, DeepLevel level) {
@@ -125,20 +112,25 @@ InspectVerdict inspect_image(const InspectTask& task, DeepLevel level) {
     }
   }
   if (level == DeepLevel::off) return v;
+  std::string_view format;
   if (level == DeepLevel::structure) {
     StructureVerdict sv = image_structure_check(task.path);
     // A JPEG scan cut off with no end marker: decoding this one file decides.
     v.detail = sv.undecided ? image_decode_check(task.path).problem : std::move(sv.problem);
+    format = sv.format;
   } else {
     DecodeVerdict dv = image_decode_check(task.path);
     v.detail = std::move(dv.problem);
     v.warning = std::move(dv.warning);
+    format = dv.format;
   }
   if (!v.detail.empty()) {
     v.kind = InspectVerdict::Kind::corrupt;
     return v;
   }
-  v.content_differs = content_differs(task.path);
+  // Content in another image format than the extension names (a GIF named .jpg): it loads.
+  const std::string_view claimed = format_of_extension(task.path);
+  v.content_differs = !claimed.empty() && !format.empty() && format != claimed;
   return v;
 }
 

@@ -74,10 +74,10 @@ TEST_CASE("decode: a JPEG whose data end before the last row is truncated") {
   // Even with only FF D9 missing: libjpeg's bit reader wants the bytes after this tiny
   // scan's one block, and PIL says "image file is truncated (3 bytes not processed)".
   CHECK(image_decode_check_bytes(kJpeg.substr(0, kJpeg.size() - 2)).problem ==
-        "JPEG ends at byte 331 before its image data are complete (truncated)");
+        "JPEG ends at byte 331 inside the scan that starts at byte 318 (truncated)");
   // Cut inside the entropy-coded data.
   CHECK(image_decode_check_bytes(kJpeg.substr(0, kJpeg.size() - 4)).problem ==
-        "JPEG ends at byte 329 before its image data are complete (truncated)");
+        "JPEG ends at byte 329 inside the scan that starts at byte 318 (truncated)");
 }
 
 TEST_CASE("decode: PIL's pixel limits, decided from the header") {
