@@ -152,10 +152,17 @@ int run_missing(const MissingCommandOptions& o) {
   for (const auto& store : store_list) warn_problems(quote_name(store->location()), store->problems());
   const bool json_to_stdout = o.json == "-";
   if (!json_to_stdout) print_summary(o, report.value(), store_list);
+  // The invalid values by record index and id: the first few; the JSON report has them all.
+  constexpr std::uint64_t kShownInvalid = 10;
+  std::uint64_t shown = 0;
   for (const auto& r : report->records) {
-    if (r.state == ImageState::invalid) {
-      diag(fmt::format("{}: record {}: {}", quote_name(o.records), r.index, r.detail));
-    }
+    if (r.state != ImageState::invalid || shown++ >= kShownInvalid) continue;
+    diag(fmt::format("{}: record {}{}: {}", quote_name(o.records), r.index,
+                     r.id.empty() ? std::string() : fmt::format(" (id {})", quote_name(r.id)), r.detail));
+  }
+  if (shown > kShownInvalid) {
+    diag(fmt::format("{}: ... and {} more records with an invalid 'image' value: see --json", quote_name(o.records),
+                     shown - kShownInvalid));
   }
   const MissingReportInfo info{kVersion, o.records, o.meta, &store_list, deep_level(o.deep)};
   const std::string csv = o.csv.empty() ? std::string() : render_missing_csv(report.value());
