@@ -174,6 +174,44 @@ def images(out, t):
     write(out, t, "page.html", b"<!DOCTYPE html><html><body>404</body></html>\n")
 
 
+def decode_extra(out, t):
+    """More of what --deep=decode follows step by step: CMYK and gray JPEGs, PNG text
+    chunks before and after the image data, a 2-bit palette, an APNG (fcTL, fdAT),
+    interlaced and animated GIFs, an animated WebP, 4-bit and run-length BMPs."""
+    import struct
+    import zlib
+    from PIL import Image
+    im = Image.new("RGB", (8, 6))
+    im.putdata([((x * 37) % 256, (y * 53) % 256, (x * y * 11) % 256) for y in range(6) for x in range(8)])
+
+    def enc(img, fmt, **kw):
+        buf = io.BytesIO()
+        img.save(buf, fmt, **kw)
+        return buf.getvalue()
+
+    def chunk(ctype, data):
+        return struct.pack(">I", len(data)) + ctype + data + struct.pack(">I", zlib.crc32(ctype + data))
+
+    write(out, t, "cmyk.jpg", enc(im.convert("CMYK"), "JPEG", quality=70))
+    write(out, t, "gray.jpg", enc(im.convert("L"), "JPEG", quality=70))
+    png = enc(im, "PNG")
+    idat = png.index(b"IDAT") - 4
+    iend = png.index(b"IEND") - 4
+    write(out, t, "text_chunks.png", png[:idat] + chunk(b"tEXt", b"k\0v") + chunk(b"zTXt", b"z\0\0" + zlib.compress(b"text"))
+          + png[idat:iend] + chunk(b"iTXt", b"i\0\0\0en\0\0t") + png[iend:])
+    write(out, t, "palette_2bit.png", enc(im.quantize(4), "PNG", bits=2))
+    write(out, t, "animated.png", enc(im, "PNG", save_all=True, append_images=[im.rotate(180)], duration=50))
+    write(out, t, "interlaced.gif", enc(im.resize((8, 20)).quantize(8), "GIF", interlace=True))
+    write(out, t, "animated.gif", enc(im.quantize(8), "GIF", save_all=True, append_images=[im.rotate(180).quantize(8)]))
+    write(out, t, "animated.webp", enc(im, "WEBP", save_all=True, append_images=[im.rotate(180)], quality=50))
+    write(out, t, "palette4.bmp", enc(im.quantize(16), "BMP"))
+    palette = b"".join(bytes([i, 255 - i, i, 0]) for i in range(256))
+    body = b"".join(b"\x04\x03\x04\x05\x00\x00" for _ in range(6)) + b"\x00\x01"
+    info = struct.pack("<IiiHHIIiiII", 40, 8, 6, 1, 8, 1, len(body), 2835, 2835, 256, 0)
+    offset = 14 + 40 + len(palette)
+    write(out, t, "rle8.bmp", b"BM" + struct.pack("<IHHI", offset + len(body), 0, 0, offset) + info + palette + body)
+
+
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "corpus")
     manifests_text(out)
@@ -185,6 +223,7 @@ def main():
     http(out)
     images(out, "image_check")
     images(out, "image_decode")
+    decode_extra(out, "image_decode")
 
 
 if __name__ == "__main__":

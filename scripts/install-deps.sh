@@ -8,7 +8,7 @@ packages=(
   libssl-dev libcurl4-openssl-dev libsimdjson-dev
   libzip-dev zipcmp zipmerge ziptool   # libzip's CMake config needs the three programs
   libdeflate-dev zlib1g-dev             # fast CRC-32 and inflate for zip entries
-  libjpeg62-turbo-dev libpng-dev libgif-dev libwebp-dev  # --deep=decode
+  libjpeg62-turbo-dev libwebp-dev       # --deep=decode: the decoders Pillow links
   libspdlog-dev libfmt-dev doctest-dev libcli11-dev
   zip unzip time coreutils python3
   python3-pil                           # PIL's verdicts on images (compat_deep_pil.sh)

@@ -1,12 +1,39 @@
-// --deep=decode: each format decoded with its own library, configured the way
-// Pillow (Debian python3-pil, which links the same libjpeg-turbo, zlib and libwebp)
-// reads it; JPEG in image_decode_jpeg.cpp, PNG in image_decode_png.cpp, here:
-//   GIF   giflib, the first image's rows (PIL's convert loads the first frame).
-//   WebP  libwebp, the first frame (libwebpdemux for animations), scaled down while
-//         decoding so that memory does not follow the canvas.
-//   BMP   the sizes from the header (the structure walk checked the rest).
-// Memory per call: the file, one row (PNG, GIF), a 1/8-scale output (JPEG, WebP),
-// at most 32 MiB of inflated PNG rows, and libjpeg's own buffers (capped).
+// --deep=decode: whether Pillow 9.4 (Debian python3-pil) loads the file with
+// `Image.open(path).convert('RGB')` at its defaults (LOAD_TRUNCATED_IMAGES False,
+// MAX_IMAGE_PIXELS 89,478,485), found by doing what Pillow does: each step of its
+// Python readers that can refuse a file is followed (JpegImagePlugin,
+// PngImagePlugin, GifImagePlugin, WebPImagePlugin, BmpImagePlugin, ImageFile.load
+// and its 64 KiB reads), and the image data go through the code Pillow runs on them:
+//   JPEG  libjpeg-turbo, the library Pillow links, fed through a suspending source
+//         64 KiB at a time as ImageFile.load feeds JpegDecode.c: loaded when the
+//         last row comes out (the end marker may be missing), truncated when the
+//         data end first, broken on libjpeg's errors; its warnings (corrupt data,
+//         extraneous bytes) are ignored as Pillow ignores them. Decoded at 1/8
+//         scale: every block is entropy-decoded all the same.
+//   PNG   zlib, row by row as ZipDecode.c inflates, IDAT by IDAT in Pillow's reads:
+//         filter bytes 0-4; done at the last row, or where the zlib stream ends on
+//         a row boundary; a bad Adler-32 counts only when the read that completes
+//         the last row holds it. Pillow's chunk reader before the image data (CRCs,
+//         each handler's own checks: a short pHYs, a zTXt over 1 MiB, ...) and after
+//         it (load_end: chunks cut short, handlers' checks; no CRCs), and its
+//         256-color palette. Not libpng: Pillow does not use it, and libpng refuses
+//         files Pillow loads (an unknown critical chunk, a stream that ends early)
+//         and loads files Pillow refuses (short ancillary chunks are benign errors).
+//   GIF   Pillow's own LZW decoder (GifDecode.c) over the first image, its blocks as
+//         GifImagePlugin reads them (not giflib: its LZW and block checks differ).
+//   WebP  libwebpdemux and libwebp as WebPAnimDecoder runs them: the container
+//         whole, the first frame decoded (at 1/8 scale).
+//   BMP   the header as BmpImagePlugin reads it, the rows against the file's size,
+//         run-length data as its BmpRleDecoder reads them.
+// The structure walk runs first (image_check.h): its reasons say where a file is
+// damaged; where Pillow's steps refuse a file too, the walk's words are given.
+// JPEG in image_decode_jpeg.cpp, PNG in image_decode_png.cpp, GIF in
+// image_decode_gif.cpp, BMP in image_decode_bmp.cpp; WebP and the dispatch here.
+// Memory per call: the file; then 64 KiB of rows (PNG; at most 32 MiB for a whole
+// stream inflated at once), a 1/8-scale row (JPEG), 8 KiB (GIF), a 1/8-scale frame
+// (WebP, plus libwebp's ARGB image of a lossless frame: 4 bytes per pixel), and the
+// coefficient buffers of a progressive JPEG (2 bytes per pixel and component), capped
+// at 1.5 GiB, which a JPEG within PIL's pixel limit never needs more than.
 #include "core/image_decode.h"
 
 #include <fcntl.h>
@@ -14,11 +41,10 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstring>
-#include <vector>
+#include <memory>
+#include <string>
 
 #include <fmt/format.h>
-#include <gif_lib.h>
 #include <webp/decode.h>
 #include <webp/demux.h>
 
@@ -46,100 +72,8 @@ std::string pixel_check(std::uint64_t w, std::uint64_t h, DecodeVerdict& v) {
 
 namespace {
 
-// GIF (giflib reports errors by return codes: no jumps).
-
-struct GifInput {
-  const unsigned char* data;
-  std::size_t size;
-  std::size_t pos;
-};
-
-// After the file's last byte, a block terminator and the trailer: giflib reads
-// the first image's blocks to their terminator after its last row, PIL stops at
-// the last row. Pixel data that end early still fail (an empty block where data
-// should be).
-constexpr unsigned char kGifTail[] = {0x00, 0x3B};
-
-extern "C" int gif_read_input(GifFileType* gif, GifByteType* out, int n) {
-  auto* in = static_cast<GifInput*>(gif->UserData);
-  std::size_t want = static_cast<std::size_t>(std::max(n, 0)), k = 0;
-  while (k < want && in->pos < in->size + sizeof kGifTail) {
-    out[k++] = in->pos < in->size ? in->data[in->pos] : kGifTail[in->pos - in->size];
-    ++in->pos;
-  }
-  return static_cast<int>(k);
-}
-
-std::string gif_error(int code) {
-  const char* text = GifErrorString(code);
-  return fmt::format("GIF that giflib cannot decode: {}", text != nullptr ? text : "unknown error");
-}
-
-}  // namespace
-
-DecodeVerdict gif(std::string_view bytes) {
-  DecodeVerdict v;
-  GifInput in{reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), 0};
-  int code = 0;
-  GifFileType* gif = DGifOpen(&in, gif_read_input, &code);
-  if (gif == nullptr) {
-    v.problem = gif_error(code);
-    return v;
-  }
-  struct Closer {
-    GifFileType* g;
-    ~Closer() { DGifCloseFile(g, nullptr); }
-  } closer{gif};
-  v.problem = pixel_check(static_cast<std::uint64_t>(gif->SWidth), static_cast<std::uint64_t>(gif->SHeight), v);
-  if (!v.problem.empty()) return v;
-  for (;;) {
-    GifRecordType type = UNDEFINED_RECORD_TYPE;
-    if (DGifGetRecordType(gif, &type) == GIF_ERROR) {
-      if (gif->Error == D_GIF_ERR_WRONG_RECORD && in.pos < in.size) continue;  // PIL skips unknown bytes
-      v.problem = gif_error(gif->Error);
-      return v;
-    }
-    if (type == TERMINATE_RECORD_TYPE) {
-      v.problem = "GIF without an image before its trailer";
-      return v;
-    }
-    if (type == EXTENSION_RECORD_TYPE) {
-      int ext_code = 0;
-      GifByteType* ext = nullptr;
-      if (DGifGetExtension(gif, &ext_code, &ext) == GIF_ERROR) {
-        v.problem = gif_error(gif->Error);
-        return v;
-      }
-      while (ext != nullptr) {
-        if (DGifGetExtensionNext(gif, &ext) == GIF_ERROR) {
-          v.problem = gif_error(gif->Error);
-          return v;
-        }
-      }
-      continue;
-    }
-    if (type != IMAGE_DESC_RECORD_TYPE) continue;
-    if (DGifGetImageDesc(gif) == GIF_ERROR) {
-      v.problem = gif_error(gif->Error);
-      return v;
-    }
-    const int w = gif->Image.Width, h = gif->Image.Height;
-    if (w <= 0 || h <= 0) return v;
-    std::vector<GifPixelType> line(static_cast<std::size_t>(w));
-    for (int y = 0; y < h; ++y) {
-      if (DGifGetLine(gif, line.data(), w) == GIF_ERROR) {
-        v.problem = gif_error(gif->Error);
-        return v;
-      }
-    }
-    return v;  // the first frame is what PIL's convert loads
-  }
-}
-
-// ---------------------------------------------------------------------------
-// WebP: the first frame, decoded at 1/8 scale.
-
-namespace {
+// WebP: Pillow's WebPAnimDecoder (libwebpdemux) reads the container whole (a file
+// it cannot demux is refused), the first frame is decoded when loading.
 
 std::string webp_status(VP8StatusCode s) {
   switch (s) {
@@ -159,75 +93,39 @@ std::string webp_status(VP8StatusCode s) {
 
 DecodeVerdict webp(std::string_view bytes) {
   DecodeVerdict v;
-  const auto* data = reinterpret_cast<const std::uint8_t*>(bytes.data());
-  WebPBitstreamFeatures features;
-  if (VP8StatusCode s = WebPGetFeatures(data, bytes.size(), &features); s != VP8_STATUS_OK) {
-    v.problem = fmt::format("WebP that libwebp cannot decode: {}", webp_status(s));
+  const WebPData whole{reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()};
+  struct Demux {
+    void operator()(WebPDemuxer* d) const { WebPDemuxDelete(d); }
+  };
+  std::unique_ptr<WebPDemuxer, Demux> demux(WebPDemux(&whole));
+  if (!demux) {
+    v.problem = "WebP whose container libwebp cannot read (PIL: could not create decoder object)";
     return v;
   }
-  WebPData whole{data, bytes.size()};
-  WebPData frame = whole;
-  WebPDemuxer* demux = nullptr;
-  WebPIterator iter;
-  std::uint64_t canvas_w = static_cast<std::uint64_t>(features.width), canvas_h = static_cast<std::uint64_t>(features.height);
-  if (features.has_animation) {
-    demux = WebPDemux(&whole);
-    if (demux == nullptr) {
-      v.problem = "WebP that libwebp cannot decode: its animation cannot be read";
-      return v;
-    }
-    canvas_w = WebPDemuxGetI(demux, WEBP_FF_CANVAS_WIDTH);
-    canvas_h = WebPDemuxGetI(demux, WEBP_FF_CANVAS_HEIGHT);
-    if (!WebPDemuxGetFrame(demux, 1, &iter)) {
-      WebPDemuxDelete(demux);
-      v.problem = "WebP animation without a frame";
-      return v;
-    }
-    frame = iter.fragment;
-  }
+  const std::uint64_t canvas_w = WebPDemuxGetI(demux.get(), WEBP_FF_CANVAS_WIDTH);
+  const std::uint64_t canvas_h = WebPDemuxGetI(demux.get(), WEBP_FF_CANVAS_HEIGHT);
   v.problem = pixel_check(canvas_w, canvas_h, v);
-  if (v.problem.empty()) {
-    WebPDecoderConfig config;
-    WebPInitDecoderConfig(&config);
-    if (VP8StatusCode s = WebPGetFeatures(frame.bytes, frame.size, &config.input); s != VP8_STATUS_OK) {
-      v.problem = fmt::format("WebP that libwebp cannot decode: {}", webp_status(s));
-    } else {
-      config.options.use_scaling = 1;
-      config.options.scaled_width = std::max(1, config.input.width / 8);
-      config.options.scaled_height = std::max(1, config.input.height / 8);
-      config.output.colorspace = MODE_RGBA;
-      if (VP8StatusCode d = WebPDecode(frame.bytes, frame.size, &config); d != VP8_STATUS_OK) {
-        v.problem = fmt::format("WebP that libwebp cannot decode: {}", webp_status(d));
-      }
-      WebPFreeDecBuffer(&config.output);
-    }
+  if (!v.problem.empty()) return v;
+  WebPIterator iter;
+  if (!WebPDemuxGetFrame(demux.get(), 1, &iter)) {
+    v.problem = "WebP without a frame";
+    return v;
   }
-  if (demux != nullptr) {
-    WebPDemuxReleaseIterator(&iter);
-    WebPDemuxDelete(demux);
-  }
-  return v;
-}
-
-// BMP: the sizes from its header (the structure walk checked them against the file).
-DecodeVerdict bmp(std::string_view bytes) {
-  DecodeVerdict v;
-  if (bytes.size() < 26) return v;
-  const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
-  const std::uint32_t header = p[14] | (p[15] << 8) | (p[16] << 16) | (static_cast<std::uint32_t>(p[17]) << 24);
-  std::uint64_t w = 0, h = 0;
-  if (header == 12) {
-    w = p[18] | (p[19] << 8);
-    h = p[20] | (p[21] << 8);
+  WebPDecoderConfig config;
+  WebPInitDecoderConfig(&config);
+  if (VP8StatusCode s = WebPGetFeatures(iter.fragment.bytes, iter.fragment.size, &config.input); s != VP8_STATUS_OK) {
+    v.problem = fmt::format("WebP that libwebp cannot decode: {}", webp_status(s));
   } else {
-    const auto s32 = [&](std::size_t at) {
-      return static_cast<std::int32_t>(p[at] | (p[at + 1] << 8) | (p[at + 2] << 16) | (static_cast<std::uint32_t>(p[at + 3]) << 24));
-    };
-    const std::int64_t sw = s32(18), sh = s32(22);
-    w = static_cast<std::uint64_t>(sw < 0 ? -sw : sw);
-    h = static_cast<std::uint64_t>(sh < 0 ? -sh : sh);
+    config.options.use_scaling = 1;
+    config.options.scaled_width = std::max(1, config.input.width / 8);
+    config.options.scaled_height = std::max(1, config.input.height / 8);
+    config.output.colorspace = MODE_RGBA;
+    if (VP8StatusCode d = WebPDecode(iter.fragment.bytes, iter.fragment.size, &config); d != VP8_STATUS_OK) {
+      v.problem = fmt::format("WebP that libwebp cannot decode: {}", webp_status(d));
+    }
+    WebPFreeDecBuffer(&config.output);
   }
-  v.problem = pixel_check(w, h, v);
+  WebPDemuxReleaseIterator(&iter);
   return v;
 }
 
@@ -235,14 +133,14 @@ DecodeVerdict bmp(std::string_view bytes) {
 }  // namespace decode
 
 DecodeVerdict image_decode_check_bytes(std::string_view bytes) {
-  // The structure walk first: it says what PIL's own parsers refuse before any
-  // decoder runs, and never refuses what PIL loads, but for one case it leaves
-  // to the decoder (a JPEG scan cut off with no end marker).
+  // The structure walk first: its reasons say where a file is damaged. For the
+  // formats followed here Pillow's answer decides, in the walk's words when both
+  // refuse: the walk is a few checks that Pillow's steps include, and where it
+  // refuses a file Pillow loads (a rare walk mistake, docs/robustness.md), the
+  // decoding level does not repeat it.
   StructureVerdict sv = image_structure_check_bytes(bytes, /*decoding=*/true);
   DecodeVerdict v;
-  if (!sv.problem.empty() && !sv.undecided) {
-    v.problem = std::move(sv.problem);
-  } else if (sv.format == "jpeg") {
+  if (sv.format == "jpeg") {
     v = decode::jpeg(bytes);
   } else if (sv.format == "png") {
     v = decode::png(bytes);
@@ -252,9 +150,10 @@ DecodeVerdict image_decode_check_bytes(std::string_view bytes) {
     v = decode::webp(bytes);
   } else if (sv.format == "bmp") {
     v = decode::bmp(bytes);
-  }  // TIFF, ICO: walked (TIFF) or not, not decoded (LLaVA's data do not use them)
-  // A scan cut off with no end marker that does not decode: the walk's words say where.
-  if (sv.undecided && !v.problem.empty()) v.problem = std::move(sv.problem);
+  } else {
+    v.problem = sv.problem;  // TIFF (walked), ICO, not an image: the walk's answer
+  }
+  if (!v.problem.empty() && !sv.problem.empty()) v.problem = std::move(sv.problem);
   v.format = sv.format;
   return v;
 }
